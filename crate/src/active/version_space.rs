@@ -1,0 +1,183 @@
+//! The version space: the ball `||theta|| <= R` intersected with the cuts of the labelled points
+//! (Theorem 4.1 of Zhang, Zhang, Pilanci 2025).
+//!
+//! Parameters `theta = (U1_1, U2_1, ..., U1_m, U2_m)`, each block in `R^d`, so `theta` has `2 d m`
+//! entries and block `b = 2 j + s` holds `U1_j` (`s = 0`) or `U2_j` (`s = 1`) at
+//! `theta[b d .. b d + d]` (the reference's column-major reshape to `(2d, m)`).
+//!
+//! A cut at pool point `i` with label `y` adds `1 + 2m` homogeneous rows, each written as a slack
+//! that must be positive:
+//! - the prediction row `y f_i(theta) > 0`, with `f_i(theta) = sum_j D_ij x_i^T (U1_j - U2_j)`;
+//! - the sign rows `(2 D_ij - 1) x_i^T U1_j > 0` and `(2 D_ij - 1) x_i^T U2_j > 0`, `j = 1..m`,
+//!   which make `f_i` equal to the ReLU network `sum_j relu(x_i^T U1_j) - relu(x_i^T U2_j)`.
+//!
+//! Rows are ordered cut by cut: the prediction row, then the sign rows in block order.
+
+use super::patterns::Patterns;
+use super::pool::Pool;
+use crate::error::{Error, Result};
+use crate::linalg::dot;
+
+/// The cuts so far and the data needed to evaluate their rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionSpace {
+    /// Radius `R` of the ball.
+    pub radius: f64,
+    /// Row length `d`.
+    pub d: usize,
+    /// Number of patterns `m`.
+    pub m: usize,
+    /// Pool indices of the cut points, in cut order.
+    pub points: Vec<usize>,
+    /// Labels `y_k` of the cut points.
+    pub labels: Vec<f64>,
+    /// Inputs of the cut points, row-major `K_pred x d`.
+    pub xs: Vec<f64>,
+    /// Patterns of the cut points, row-major `K_pred x m`, as `0.0` / `1.0`.
+    pub masks: Vec<f64>,
+}
+
+impl VersionSpace {
+    /// The ball of radius `radius` in dimension `2 d m`, no cuts.
+    pub fn new(radius: f64, d: usize, m: usize) -> Self {
+        VersionSpace {
+            radius,
+            d,
+            m,
+            points: Vec::new(),
+            labels: Vec::new(),
+            xs: Vec::new(),
+            masks: Vec::new(),
+        }
+    }
+
+    /// Dimension of `theta`: `2 d m`.
+    pub fn dim(&self) -> usize {
+        2 * self.d * self.m
+    }
+
+    /// Number of blocks `2 m`.
+    pub fn blocks(&self) -> usize {
+        2 * self.m
+    }
+
+    /// Number of cut points `K_pred`.
+    pub fn cuts(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of linear rows `K = K_pred (1 + 2m)` (the ball is not counted).
+    pub fn rows(&self) -> usize {
+        self.cuts() * (1 + 2 * self.m)
+    }
+
+    /// Adds the cut of pool point `i` with label `y` (Theorem 4.1). Errors if `i` is already cut or
+    /// `y` is not `±1`.
+    pub fn add_cut(&mut self, pool: &Pool, patterns: &Patterns, i: usize, y: f64) -> Result<()> {
+        if self.points.contains(&i) {
+            return Err(Error::Numerical {
+                what: "adding a cut".into(),
+                reason: format!("pool point {i} is already cut"),
+            });
+        }
+        if y != 1.0 && y != -1.0 {
+            return Err(Error::UnknownName {
+                field: format!("label of pool point {i}"),
+                value: y.to_string(),
+                expected: "-1, 1".into(),
+            });
+        }
+        self.points.push(i);
+        self.labels.push(y);
+        self.xs.extend_from_slice(pool.row(i));
+        self.masks
+            .extend(patterns.row(i).iter().map(|&b| f64::from(b)));
+        Ok(())
+    }
+
+    /// Input of cut `k`.
+    pub fn x(&self, k: usize) -> &[f64] {
+        &self.xs[k * self.d..(k + 1) * self.d]
+    }
+
+    /// Pattern row of cut `k` (0/1 as f64).
+    pub fn mask(&self, k: usize) -> &[f64] {
+        &self.masks[k * self.m..(k + 1) * self.m]
+    }
+
+    /// `q[k][b] = x_k^T theta_b` for cuts `k >= from`, row-major `(K_pred - from) x 2m`.
+    pub fn block_products(&self, theta: &[f64], from: usize) -> Vec<f64> {
+        let (d, nb) = (self.d, self.blocks());
+        let mut q = Vec::with_capacity((self.cuts() - from) * nb);
+        for k in from..self.cuts() {
+            let x = self.x(k);
+            q.extend(theta.chunks_exact(d).map(|t| dot(x, t)));
+        }
+        q
+    }
+
+    /// Prediction slack of cut `k` from its block products `qk` (length `2m`): `y_k f_k`.
+    pub fn prediction_slack(&self, k: usize, qk: &[f64]) -> f64 {
+        let mask = self.mask(k);
+        let f = qk
+            .chunks_exact(2)
+            .zip(mask)
+            .fold(0.0, |s, (q, &dk)| s + dk * (q[0] - q[1]));
+        self.labels[k] * f
+    }
+
+    /// All slacks `s_r(theta)` of the rows of cuts `k >= from`, in row order (prediction row, then
+    /// sign rows in block order). `theta` is feasible iff all are positive and `||theta|| < R`.
+    pub fn slacks(&self, theta: &[f64], from: usize) -> Vec<f64> {
+        self.slacks_from_products(&self.block_products(theta, from), from)
+    }
+
+    /// The slacks of the rows of cuts `k >= from` from the block products `q` of
+    /// [`Self::block_products`] (same `from`).
+    pub fn slacks_from_products(&self, q: &[f64], from: usize) -> Vec<f64> {
+        let nb = self.blocks();
+        let mut s = Vec::with_capacity(q.len() + self.cuts() - from);
+        for (k, qk) in (from..self.cuts()).zip(q.chunks_exact(nb.max(1))) {
+            s.push(self.prediction_slack(k, qk));
+            let mask = self.mask(k);
+            for (b, &v) in qk.iter().enumerate() {
+                s.push((2.0 * mask[b / 2] - 1.0) * v);
+            }
+        }
+        s
+    }
+
+    /// The smallest slack over all rows and the ball, `min(min_r s_r, R^2 - ||theta||^2)`.
+    pub fn min_slack(&self, theta: &[f64]) -> f64 {
+        let ball = self.radius * self.radius - dot(theta, theta);
+        self.slacks(theta, 0).into_iter().fold(ball, f64::min)
+    }
+}
+
+/// `f_i(theta) = sum_j D_ij x_i^T (U1_j - U2_j)` for pool point `i`: the network's output at a
+/// pool point under the sampled patterns, linear in `theta` (Section 3, the reference's
+/// `pred_point`).
+pub fn pool_prediction(pool: &Pool, patterns: &Patterns, i: usize, theta: &[f64]) -> f64 {
+    let d = pool.d;
+    let x = pool.row(i);
+    let row = patterns.row(i);
+    let mut f = 0.0;
+    for (j, &dij) in row.iter().enumerate() {
+        if dij != 0 {
+            let b = 2 * j * d;
+            f += dot(x, &theta[b..b + d]) - dot(x, &theta[b + d..b + 2 * d]);
+        }
+    }
+    f
+}
+
+/// The two-layer ReLU network of `theta` at an input row `x` (with bias):
+/// `f(x) = sum_j relu(x^T U1_j) - relu(x^T U2_j)`, used off the pool (test points, heatmaps).
+pub fn network_output(x: &[f64], theta: &[f64]) -> f64 {
+    let d = x.len();
+    theta.chunks_exact(2 * d).fold(0.0, |f, blk| {
+        let a = dot(x, &blk[..d]);
+        let b = dot(x, &blk[d..]);
+        f + a.max(0.0) - b.max(0.0)
+    })
+}
