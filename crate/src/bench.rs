@@ -138,7 +138,11 @@ impl Workload {
             Kernel::ParallelMatmul => par_matmul(&self.a, &self.b)[(0, 0)],
             Kernel::CholeskySolve => {
                 let rhs = self.a.column(0).into_owned();
-                self.b.clone().cholesky().map(|c| c.solve(&rhs)[0]).unwrap_or(f64::NAN)
+                self.b
+                    .clone()
+                    .cholesky()
+                    .map(|c| c.solve(&rhs)[0])
+                    .unwrap_or(f64::NAN)
             }
             Kernel::Svd => self.a.clone().svd(true, true).singular_values[0],
         };

@@ -87,7 +87,11 @@ mod tests {
         let reference = &a * &b;
         assert!((&c - &reference).amax() < 1e-12);
         let p = par_matmul(&a, &b);
-        assert_eq!(c.as_slice(), p.as_slice(), "par_matmul must be bit-identical");
+        assert_eq!(
+            c.as_slice(),
+            p.as_slice(),
+            "par_matmul must be bit-identical"
+        );
         let g = gram(&a);
         assert!((&g - a.transpose() * &a).amax() < 1e-12);
         assert_eq!(g, g.transpose());

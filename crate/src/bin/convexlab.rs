@@ -70,7 +70,10 @@ fn main() -> ExitCode {
         Command::Bench(b) => run_bench(&b),
         Command::Digest { seed } => {
             let d = reference_computation(seed, 64, 48);
-            println!("{}", serde_json::to_string_pretty(&d).expect("digest serialises"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&d).expect("digest serialises")
+            );
             Ok(())
         }
     };
@@ -97,7 +100,11 @@ fn run_bench(args: &BenchArgs) -> Result<(), String> {
             let kernel = Kernel::from_name(k).map_err(|e| e.to_string())?;
             match n {
                 Some(n) => vec![(kernel, n)],
-                None => bench::SUITE.iter().copied().filter(|c| c.0 == kernel).collect(),
+                None => bench::SUITE
+                    .iter()
+                    .copied()
+                    .filter(|c| c.0 == kernel)
+                    .collect(),
             }
         }
         (None, Some(_)) => return Err("--n needs --kernel".into()),
@@ -132,8 +139,16 @@ fn run_bench(args: &BenchArgs) -> Result<(), String> {
         timings.push(t);
     }
     if args.json {
-        let out = serde_json::json!({ "build": "native", "threads": rayon::current_num_threads(), "timings": timings });
-        println!("{}", serde_json::to_string_pretty(&out).expect("timings serialise"));
+        let out = serde_json::json!({
+            "build": "native",
+            "threads": rayon::current_num_threads(),
+            "digest": reference_computation(42, 64, 48).digest,
+            "timings": timings,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("timings serialise")
+        );
     }
     Ok(())
 }

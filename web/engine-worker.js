@@ -1,0 +1,62 @@
+// The engine: one wasm instance of the convexlab crate in a module Web Worker. In the threaded build it
+// starts the rayon pool (wasm-bindgen-rayon), whose own workers share this instance's memory.
+// Messages in: { id, cmd, args }; out: { id, ok, result } | { id, ok: false, error, field?, panic? }
+// | { id, progress }.
+
+let wasm = null;
+
+const commands = {
+  async init({ flavour, threads }) {
+    wasm = await import(`./pkg/${flavour}/convexlab.js`);
+    await wasm.default();
+    if (flavour === 'mt') await wasm.initThreadPool(threads);
+    return wasm.engineInfo();
+  },
+  info: () => wasm.engineInfo(),
+  digest: ({ seed }) => wasm.determinismDigest(seed),
+  newSeed: () => wasm.newSeed(),
+  suite: () => wasm.benchSuite(),
+  runLab: ({ lab, config }) => JSON.parse(wasm.runLab(lab, JSON.stringify(config))),
+  panicForTest: () => wasm.panicForTest(),
+  bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
+};
+
+/** Times one kernel: one warm-up run, then runs for about budgetMs (at least 3, at most 1000). */
+function timeKernel(kernel, n, seed, budgetMs) {
+  const w = new wasm.BenchWorkload(kernel, n, seed);
+  try {
+    w.run();
+    const samples = [];
+    const start = performance.now();
+    while (samples.length < 3 || (performance.now() - start < budgetMs && samples.length < 1000)) {
+      const t = performance.now();
+      w.run();
+      samples.push((performance.now() - t) / 1000);
+    }
+    samples.sort((a, b) => a - b);
+    const seconds = samples[samples.length >> 1];
+    return { kernel, n, seconds, gflops: w.flops() / seconds / 1e9, runs: samples.length, threads: wasm.engineInfo().threads };
+  } finally {
+    w.free();
+  }
+}
+
+self.onmessage = async ({ data: { id, cmd, args } }) => {
+  const progress = (p) => self.postMessage({ id, progress: p });
+  try {
+    const fn = commands[cmd];
+    if (!fn) throw new Error(`unknown engine command ${cmd}`);
+    if (!wasm && cmd !== 'init') throw new Error('the engine is not initialised');
+    const result = await fn(args || {}, progress);
+    self.postMessage({ id, ok: true, result });
+  } catch (e) {
+    const panic = wasm && e instanceof WebAssembly.RuntimeError ? wasm.takePanicMessage() : undefined;
+    self.postMessage({
+      id,
+      ok: false,
+      error: panic || (e && e.message) || String(e),
+      field: e && e.field,
+      panic: Boolean(panic) || e instanceof WebAssembly.RuntimeError,
+    });
+  }
+};
