@@ -53,8 +53,12 @@ impl Lab {
     }
 
     /// Runs the lab on a JSON config (the same JSON the page's "copy config" gives) and returns its
-    /// JSON report. No lab is built yet, so this validates the JSON and answers [`Error::NotBuilt`].
+    /// JSON report. The active lab runs ([`crate::active::run_json`]); the others validate the JSON
+    /// and answer [`Error::NotBuilt`].
     pub fn run_json(self, config_json: &str) -> Result<String> {
+        if self == Lab::Active {
+            return crate::active::run_json(config_json);
+        }
         serde_json::from_str::<serde_json::Value>(config_json).map_err(|e| Error::Parse {
             field: format!("{} config", self.name()),
             message: e.to_string(),

@@ -120,12 +120,13 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
     let mut steps = 0;
     let mut prev_lam = f64::INFINITY;
     let mut converged = false;
+    // Block products and slacks are linear in phi: computed once, then updated along each step.
+    let mut q = vs.block_products(&phi, 0);
+    let mut s = vs.slacks_from_products(&q, 0);
     loop {
-        let q = vs.block_products(&phi, 0);
-        let s = vs.slacks_from_products(&q, 0);
         check_interior(&s)?;
         let pred = prediction_slacks(vs, &s);
-        let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows)?;
+        let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows, false)?;
         let mut delta = asm.hessian.solve(&asm.gradient);
         delta.iter_mut().for_each(|v| *v = -*v);
         let lam2 = -dot(&asm.gradient, &delta);
@@ -138,7 +139,8 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
             break;
         }
         prev_lam = lam;
-        let ds = vs.slacks(&delta, 0);
+        let dq = vs.block_products(&delta, 0);
+        let ds = vs.slacks_from_products(&dq, 0);
         let alpha_max = s
             .iter()
             .zip(&ds)
@@ -150,30 +152,63 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
             0.99 * alpha_max
         };
         if lam >= 0.25 {
-            let (pp, pd, dd) = (dot(&phi, &phi), dot(&phi, &delta), dot(&delta, &delta));
-            let g_at = |a: f64| {
-                let barrier = s
-                    .iter()
-                    .zip(&ds)
-                    .fold(0.0, |acc, (s, d)| acc - libm::log(s + a * d));
-                barrier + 0.5 * k_rows * (pp + a * (2.0 * pd + a * dd))
-            };
-            let g0 = g_at(0.0);
-            let mut tries = 0;
-            while g_at(alpha).partial_cmp(&(g0 - 0.1 * alpha * lam2))
-                != Some(std::cmp::Ordering::Less)
-                && tries < 60
-            {
-                alpha *= 0.5;
-                tries += 1;
-            }
+            alpha = line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max);
         }
         for (p, d) in phi.iter_mut().zip(&delta) {
             *p += alpha * d;
         }
+        for (v, d) in q.iter_mut().zip(&dq) {
+            *v += alpha * d;
+        }
+        for (v, d) in s.iter_mut().zip(&ds) {
+            *v += alpha * d;
+        }
         steps += 1;
     }
     finish(vs, &phi, steps, converged)
+}
+
+/// Minimises `g(a) = G(phi + a delta)` over `0 < a < a_max` approximately, by safeguarded Newton
+/// on `g'(a) = -sum_r ds_r / (s_r + a ds_r) + K (phi.delta + a ||delta||^2)` (no logarithms), from
+/// `a = min(1, a_max / 2)`, until `|g'(a)| <= lambda^2 / 20` (`g'(0) = -lambda^2`) or 8 iterations.
+/// `g` is convex, so every returned `a` (before the minimiser or just past it) lowers `G`.
+fn line_search(
+    s: &[f64],
+    ds: &[f64],
+    k_rows: f64,
+    phi: &[f64],
+    delta: &[f64],
+    lam2: f64,
+    a_max: f64,
+) -> f64 {
+    let (pd, dd) = (dot(phi, delta), dot(delta, delta));
+    let (mut lo, mut hi) = (0.0, a_max);
+    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
+    for _ in 0..8 {
+        let (mut g1, mut g2) = (k_rows * (pd + a * dd), k_rows * dd);
+        for (s, d) in s.iter().zip(ds) {
+            let r = d / (s + a * d);
+            g1 -= r;
+            g2 += r * r;
+        }
+        if g1.abs() <= 0.05 * lam2 {
+            break;
+        }
+        if g1 > 0.0 {
+            hi = a;
+        } else {
+            lo = a;
+        }
+        let next = a - g1 / g2;
+        a = if next > lo && next < hi {
+            next
+        } else if hi.is_finite() {
+            0.5 * (lo + hi)
+        } else {
+            2.0 * a
+        };
+    }
+    a
 }
 
 /// Normalises `phi`, places the centre at `t* phi` and evaluates the ball-form diagnostics there.
@@ -186,7 +221,7 @@ fn finish(vs: &VersionSpace, phi: &[f64], steps: usize, converged: bool) -> Resu
     let s = vs.slacks_from_products(&q, 0);
     check_interior(&s)?;
     let pred = prediction_slacks(vs, &s);
-    let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows)?;
+    let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows, true)?;
     let g = &asm.gradient;
     let hg = asm.hessian.solve(g);
     let hp = asm.hessian.solve(&phi);
@@ -268,7 +303,7 @@ mod tests {
         let q = vs.block_products(&phi, 0);
         let s = vs.slacks_from_products(&q, 0);
         let pred = prediction_slacks(&vs, &s);
-        let asm = StructuredHessian::assemble(&vs, &phi, &q, &pred, k).unwrap();
+        let asm = StructuredHessian::assemble(&vs, &phi, &q, &pred, k, true).unwrap();
         let n = vs.dim();
         let mut h = DMatrix::identity(n, n) * k;
         let mut g = DVector::from_column_slice(&phi) * k;

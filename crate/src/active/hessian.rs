@@ -5,42 +5,196 @@
 //! rows of the cuts (see [`super::centre`]),
 //! `grad G = K phi - sum_r grad s_r / s_r` and `hess G = K I + sum_r grad s_r grad s_r^T / s_r^2`.
 //! Each sign row touches one `d`-block, so those terms and `K I` form a block-diagonal matrix `B`
-//! (`2m` blocks of `d x d`); each prediction row is dense over the blocks where the cut point's
-//! pattern is 1, giving the low-rank term `V V^T` with `V = [grad s_k / s_k]` (`2dm x K_pred`):
-//! `hess G = B + V V^T`. Solves use a Cholesky factor per block and Woodbury,
-//! `(B + V V^T)^-1 = B^-1 - B^-1 V C^-1 V^T B^-1` with the capacitance `C = I + V^T B^-1 V`
-//! (`K_pred x K_pred`), and `log det hess G = sum_b log det B_b + log det C`.
+//! (`2m` blocks of `d x d`: `B_b = K I + sum_k x_k x_k^T / q_kb^2`, `q_kb = x_k^T phi_b`); each
+//! prediction row is dense over the blocks where the cut point's pattern is 1, giving the low-rank
+//! term `V V^T`, `V = [grad s_k / s_k]` (`2dm x K_pred`), whose column `k` on block `b = 2j + s` is
+//! `(-1)^s w_k D_kj x_k` with `w_k = y_k / s_k`: `hess G = B + V V^T`.
 //!
-//! Blocks are processed in parallel (rayon) in chunks of [`CHUNK`] blocks. Every per-block result
-//! is computed by the same loop whatever the thread count, and sums across blocks are formed per
-//! chunk and then added chunk by chunk in order, so the bits do not depend on the number of threads.
+//! Solves use a Cholesky factor per block and Woodbury,
+//! `(B + V V^T)^-1 = B^-1 - B^-1 V C^-1 V^T B^-1`, with the capacitance matrix
+//! `C = I + V^T B^-1 V` (`K_pred x K_pred`), `C_kl = delta_kl + w_k w_l sum_j D_kj D_lj x_k^T
+//! (B_2j^-1 + B_2j+1^-1) x_l`; `V` is never stored (it is the cut data scaled by `w`), and
+//! `log det hess G = sum_b log det B_b + log det C` (the matrix determinant lemma).
+//!
+//! Patterns are processed in parallel (rayon) in chunks of [`CHUNK`] patterns. Every per-pattern
+//! result is computed by the same loop whatever the thread count, and sums across patterns are
+//! formed per chunk and then added chunk by chunk in order, so the bits do not depend on the number
+//! of threads.
 
 use rayon::prelude::*;
 
 use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve};
 use super::version_space::VersionSpace;
 use crate::error::{Error, Result};
-use crate::linalg::dot;
 
-/// Blocks per parallel chunk (fixed, so results do not depend on the thread count).
+/// Patterns (pairs of blocks) per parallel chunk (fixed, so results do not depend on the thread
+/// count).
 pub const CHUNK: usize = 32;
 
-/// `hess G(phi) = B + V V^T`, factored: per-block Cholesky factors of `B`, `V`, `Z = B^-1 V`
-/// and the Cholesky factor of the capacitance `C = I + V^T B^-1 V`.
+/// Whether to hand chunks to rayon: only when its pool has more than one thread. With one thread
+/// the same per-chunk code runs in order on the calling thread, avoiding the hand-off to the pool;
+/// the results are the same bits either way.
+pub fn parallel() -> bool {
+    rayon::current_num_threads() > 1
+}
+
+/// Largest row length `d` (input dimension + bias) the block kernels are compiled for.
+pub const MAX_D: usize = 4;
+
+/// The inputs of one assembly pass, shared by the chunks.
+struct Ctx<'c> {
+    vs: &'c VersionSpace,
+    phi: &'c [f64],
+    q: &'c [f64],
+    wx: &'c [f64],
+    k_rows: f64,
+    with_log_det: bool,
+}
+
+impl Ctx<'_> {
+    /// Assembles the patterns of chunk `c`: writes the block inverses and gradient blocks, returns
+    /// the chunk's partial capacitance (lower triangle) and log-det, or `None` if a block is not
+    /// positive definite.
+    fn chunk<const D: usize>(&self, c: usize, inv_c: &mut [f64], g_c: &mut [f64]) -> ChunkSums {
+        let (vs, kp, nb) = (self.vs, self.vs.cuts(), self.vs.blocks());
+        let xs: Vec<[f64; D]> = (0..kp)
+            .map(|k| std::array::from_fn(|r| vs.x(k)[r]))
+            .collect();
+        let wx: Vec<[f64; D]> = (0..kp)
+            .map(|k| std::array::from_fn(|r| self.wx[k * D + r]))
+            .collect();
+        let mut cap = vec![0.0; kp * kp];
+        let mut log_det = 0.0;
+        let mut active = Vec::with_capacity(kp);
+        let mut sx = vec![[0.0; D]; kp];
+        for (lj, (inv_j, g_j)) in inv_c
+            .chunks_exact_mut(2 * D * D)
+            .zip(g_c.chunks_exact_mut(2 * D))
+            .enumerate()
+        {
+            let j = c * CHUNK + lj;
+            active.clear();
+            active.extend((0..kp).filter(|&k| vs.mask(k)[j] != 0.0));
+            let mut invs = [[[0.0; D]; D]; 2];
+            for (s, inv_s) in invs.iter_mut().enumerate() {
+                let b = 2 * j + s;
+                let sgn = if s == 0 { 1.0 } else { -1.0 };
+                // B_b = K I + sum_k x_k x_k^T / q_kb^2 (lower triangle);
+                // g_b = K phi_b - sum_k x_k / q_kb - (-1)^s sum_{k: D_kj = 1} w_k x_k.
+                let mut l = [[0.0; D]; D];
+                let mut g = [0.0; D];
+                for r in 0..D {
+                    l[r][r] = self.k_rows;
+                    g[r] = self.k_rows * self.phi[b * D + r];
+                }
+                for (k, x) in xs.iter().enumerate() {
+                    let inv_q = 1.0 / self.q[k * nb + b];
+                    let xq: [f64; D] = std::array::from_fn(|r| x[r] * inv_q);
+                    for r in 0..D {
+                        for t in 0..=r {
+                            l[r][t] += xq[r] * xq[t];
+                        }
+                        g[r] -= xq[r];
+                    }
+                }
+                for &k in &active {
+                    for r in 0..D {
+                        g[r] -= sgn * wx[k][r];
+                    }
+                }
+                g_j[s * D..(s + 1) * D].copy_from_slice(&g);
+                if !spd_inverse(&mut l, inv_s) {
+                    return None;
+                }
+                if self.with_log_det {
+                    let prod = (0..D).fold(1.0, |p, r| p * l[r][r]);
+                    log_det += 2.0 * libm::log(prod);
+                }
+                for r in 0..D {
+                    inv_j[(s * D + r) * D..(s * D + r + 1) * D].copy_from_slice(&inv_s[r]);
+                }
+            }
+            // C += sum over active pairs of (w_k x_k)^T (B_2j^-1 + B_2j+1^-1) (w_l x_l).
+            for &k in &active {
+                sx[k] = std::array::from_fn(|r| {
+                    let mut v = 0.0;
+                    for t in 0..D {
+                        v += (invs[0][r][t] + invs[1][r][t]) * wx[k][t];
+                    }
+                    v
+                });
+            }
+            for (ai, &k) in active.iter().enumerate() {
+                for &lk in &active[..=ai] {
+                    let mut v = 0.0;
+                    for r in 0..D {
+                        v += sx[k][r] * wx[lk][r];
+                    }
+                    cap[k * kp + lk] += v;
+                }
+            }
+        }
+        Some((cap, log_det))
+    }
+}
+
+/// Inverts the symmetric positive definite `a` (lower triangle read, overwritten by its Cholesky
+/// factor `L`) into `inv` through `L^-1`: `a^-1 = L^-T L^-1`. Returns `false` if `a` is not
+/// positive definite.
+#[allow(clippy::needless_range_loop)] // index form mirrors the textbook recurrences
+fn spd_inverse<const D: usize>(a: &mut [[f64; D]; D], inv: &mut [[f64; D]; D]) -> bool {
+    for j in 0..D {
+        let mut diag = a[j][j];
+        for k in 0..j {
+            diag -= a[j][k] * a[j][k];
+        }
+        if !(diag > 0.0 && diag.is_finite()) {
+            return false;
+        }
+        let ljj = libm::sqrt(diag);
+        a[j][j] = ljj;
+        for i in j + 1..D {
+            let mut v = a[i][j];
+            for k in 0..j {
+                v -= a[i][k] * a[j][k];
+            }
+            a[i][j] = v / ljj;
+        }
+    }
+    // m = L^-1 (lower triangular), by forward substitution on the identity.
+    let mut m = [[0.0; D]; D];
+    for col in 0..D {
+        for i in col..D {
+            let mut v = if i == col { 1.0 } else { 0.0 };
+            for k in col..i {
+                v -= a[i][k] * m[k][col];
+            }
+            m[i][col] = v / a[i][i];
+        }
+    }
+    for r in 0..D {
+        for c in 0..=r {
+            let mut v = 0.0;
+            for k in r..D {
+                v += m[k][r] * m[k][c];
+            }
+            inv[r][c] = v;
+            inv[c][r] = v;
+        }
+    }
+    true
+}
+
+/// `hess G(phi) = B + V V^T`, factored: the inverse of every block `B_b`, the weights `w_k` that
+/// define `V` with the cut data, and the Cholesky factor of the capacitance `C`.
 #[derive(Debug, Clone)]
-pub struct StructuredHessian {
-    /// Block size `d`.
-    d: usize,
-    /// Number of blocks `2m`.
-    nb: usize,
-    /// Number of prediction rows `K_pred`.
-    kp: usize,
-    /// Cholesky factors of the blocks `B_b`, `nb x d x d`.
-    chol: Vec<f64>,
-    /// `V` by blocks: block `b` holds the `K_pred x d` matrix whose row `k` is `V_k` on block `b`.
-    v: Vec<f64>,
-    /// `Z = B^-1 V`, laid out as `v`.
-    z: Vec<f64>,
+pub struct StructuredHessian<'a> {
+    /// The cuts (`V` is built from their inputs and patterns).
+    vs: &'a VersionSpace,
+    /// `w_k = y_k / s_k`, the prediction rows' scale.
+    w: Vec<f64>,
+    /// Inverses of the blocks, `2m x d x d` row-major.
+    inv: Vec<f64>,
     /// Cholesky factor of `C`, `K_pred x K_pred`.
     cap: Vec<f64>,
     /// `log det hess G`.
@@ -49,116 +203,89 @@ pub struct StructuredHessian {
 
 /// What one pass over the rows gives: the factored Hessian and the gradient of `G`.
 #[derive(Debug, Clone)]
-pub struct Assembled {
+pub struct Assembled<'a> {
     /// `hess G(phi)`, factored.
-    pub hessian: StructuredHessian,
+    pub hessian: StructuredHessian<'a>,
     /// `grad G(phi)`, length `2dm`.
     pub gradient: Vec<f64>,
 }
 
 /// Per-chunk output of the assembly: partial capacitance (lower triangle) and partial log-det.
-struct ChunkSums {
-    cap: Vec<f64>,
-    log_det: f64,
-}
+type ChunkSums = Option<(Vec<f64>, f64)>;
 
-impl StructuredHessian {
+impl<'a> StructuredHessian<'a> {
     /// Assembles and factors `hess G` and `grad G` at `phi` (length `2dm`) for the cuts of `vs`,
     /// with `k_rows` = number of rows `K` (the weight of `||phi||^2 / 2`). `q` are the block
     /// products `x_k^T phi_b` (from [`VersionSpace::block_products`]) and `pred` the prediction
-    /// slacks; all slacks must be positive. Errors if a block or `C` is not positive definite.
+    /// slacks; all slacks must be positive. `with_log_det` also sums `log det hess G` (otherwise
+    /// [`Self::log_det`] is the capacitance part only). Errors if a block or `C` is not positive
+    /// definite.
     pub fn assemble(
-        vs: &VersionSpace,
+        vs: &'a VersionSpace,
         phi: &[f64],
         q: &[f64],
         pred: &[f64],
         k_rows: f64,
-    ) -> Result<Assembled> {
+        with_log_det: bool,
+    ) -> Result<Assembled<'a>> {
         let (d, nb, kp) = (vs.d, vs.blocks(), vs.cuts());
+        if !(1..=MAX_D).contains(&d) {
+            return Err(Error::out_of_range("input dimension + 1", d, 1, MAX_D));
+        }
         if kp == 0 || nb == 0 {
             return Err(Error::Numerical {
                 what: "assembling the centring Hessian".into(),
                 reason: "there are no cuts (the centre of the bare ball is 0)".into(),
             });
         }
-        let mut chol = vec![0.0; nb * d * d];
-        let mut v = vec![0.0; nb * kp * d];
-        let mut z = vec![0.0; nb * kp * d];
-        let mut gradient = vec![0.0; nb * d];
         let w: Vec<f64> = (0..kp).map(|k| vs.labels[k] / pred[k]).collect();
-        let sums: Vec<Option<ChunkSums>> = chol
-            .par_chunks_mut(CHUNK * d * d)
-            .zip(v.par_chunks_mut(CHUNK * kp * d))
-            .zip(z.par_chunks_mut(CHUNK * kp * d))
-            .zip(gradient.par_chunks_mut(CHUNK * d))
-            .enumerate()
-            .map(|(c, (((chol_c, v_c), z_c), g_c))| {
-                let mut cap = vec![0.0; kp * kp];
-                let mut log_det = 0.0;
-                let mut active = Vec::with_capacity(kp);
-                for (lb, g_b) in g_c.chunks_exact_mut(d).enumerate() {
-                    let b = c * CHUNK + lb;
-                    let (j, sgn) = (b / 2, if b.is_multiple_of(2) { 1.0 } else { -1.0 });
-                    let l_b = &mut chol_c[lb * d * d..(lb + 1) * d * d];
-                    let v_b = &mut v_c[lb * kp * d..(lb + 1) * kp * d];
-                    let z_b = &mut z_c[lb * kp * d..(lb + 1) * kp * d];
-                    let phi_b = &phi[b * d..(b + 1) * d];
-                    // B_b = K I + sum_k x_k x_k^T / q_kb^2; g_b = K phi_b - sum_k x_k / q_kb - sum_k V_kb.
-                    for r in 0..d {
-                        l_b[r * d + r] = k_rows;
-                        g_b[r] = k_rows * phi_b[r];
-                    }
-                    active.clear();
-                    for k in 0..kp {
-                        let x = vs.x(k);
-                        let inv = 1.0 / q[k * nb + b];
-                        for r in 0..d {
-                            let xr = x[r] * inv;
-                            for s in 0..=r {
-                                l_b[r * d + s] += xr * (x[s] * inv);
-                            }
-                            g_b[r] -= xr;
-                        }
-                        if vs.mask(k)[j] != 0.0 {
-                            let coef = w[k] * sgn;
-                            for r in 0..d {
-                                let val = coef * x[r];
-                                v_b[k * d + r] = val;
-                                g_b[r] -= val;
-                            }
-                            active.push(k);
-                        }
-                    }
-                    if !cholesky_in_place(l_b, d) {
-                        return None;
-                    }
-                    log_det += cholesky_log_det(l_b, d);
-                    for &k in &active {
-                        let zk = &mut z_b[k * d..(k + 1) * d];
-                        zk.copy_from_slice(&v_b[k * d..(k + 1) * d]);
-                        cholesky_solve(l_b, d, zk);
-                    }
-                    for (ai, &k) in active.iter().enumerate() {
-                        for &l in &active[..=ai] {
-                            cap[k * kp + l] +=
-                                dot(&v_b[k * d..(k + 1) * d], &z_b[l * d..(l + 1) * d]);
-                        }
-                    }
-                }
-                Some(ChunkSums { cap, log_det })
-            })
-            .collect();
+        // w_k x_k, the nonzero part of V's column k on every block where D_kj = 1.
+        let mut wx = Vec::with_capacity(kp * d);
+        for (k, &wk) in w.iter().enumerate() {
+            wx.extend(vs.x(k).iter().map(|v| wk * v));
+        }
+        let mut inv = vec![0.0; nb * d * d];
+        let mut gradient = vec![0.0; nb * d];
+        let ctx = Ctx {
+            vs,
+            phi,
+            q,
+            wx: &wx,
+            k_rows,
+            with_log_det,
+        };
+        let work = |(c, (inv_c, g_c)): (usize, (&mut [f64], &mut [f64]))| match d {
+            1 => ctx.chunk::<1>(c, inv_c, g_c),
+            2 => ctx.chunk::<2>(c, inv_c, g_c),
+            3 => ctx.chunk::<3>(c, inv_c, g_c),
+            4 => ctx.chunk::<4>(c, inv_c, g_c),
+            _ => None,
+        };
+        let (ci, cg) = (CHUNK * 2 * d * d, CHUNK * 2 * d);
+        let sums: Vec<ChunkSums> = if parallel() {
+            inv.par_chunks_mut(ci)
+                .zip(gradient.par_chunks_mut(cg))
+                .enumerate()
+                .map(work)
+                .collect()
+        } else {
+            inv.chunks_mut(ci)
+                .zip(gradient.chunks_mut(cg))
+                .enumerate()
+                .map(work)
+                .collect()
+        };
         let mut cap = vec![0.0; kp * kp];
         let mut log_det = 0.0;
         for s in sums {
-            let s = s.ok_or_else(|| Error::Numerical {
+            let (part, ld) = s.ok_or_else(|| Error::Numerical {
                 what: "Cholesky factorisation of a Hessian block".into(),
                 reason: "a block is not positive definite (a slack is zero or not finite)".into(),
             })?;
-            for (a, b) in cap.iter_mut().zip(&s.cap) {
+            for (a, b) in cap.iter_mut().zip(&part) {
                 *a += b;
             }
-            log_det += s.log_det;
+            log_det += ld;
         }
         for k in 0..kp {
             cap[k * kp + k] += 1.0;
@@ -172,12 +299,9 @@ impl StructuredHessian {
         log_det += cholesky_log_det(&cap, kp);
         Ok(Assembled {
             hessian: StructuredHessian {
-                d,
-                nb,
-                kp,
-                chol,
-                v,
-                z,
+                vs,
+                w,
+                inv,
                 cap,
                 log_det,
             },
@@ -190,27 +314,52 @@ impl StructuredHessian {
         self.log_det
     }
 
-    /// Solves `hess G x = rhs` (length `2dm`) by per-block solves and Woodbury.
+    /// Solves `hess G x = rhs` (length `2dm`) by Woodbury: `h = B^-1 rhs`, `u = C^-1 V^T h`,
+    /// `x = B^-1 (rhs - V u)`.
     pub fn solve(&self, rhs: &[f64]) -> Vec<f64> {
-        let (d, kp) = (self.d, self.kp);
-        // h = B^-1 rhs, and per-chunk partial sums of V^T h.
-        let mut h = rhs.to_vec();
-        let partial: Vec<Vec<f64>> = h
-            .par_chunks_mut(CHUNK * d)
-            .enumerate()
-            .map(|(c, h_c)| {
-                let mut r = vec![0.0; kp];
-                for (lb, h_b) in h_c.chunks_exact_mut(d).enumerate() {
-                    let b = c * CHUNK + lb;
-                    cholesky_solve(&self.chol[b * d * d..(b + 1) * d * d], d, h_b);
-                    let v_b = &self.v[b * kp * d..(b + 1) * kp * d];
-                    for (rk, vk) in r.iter_mut().zip(v_b.chunks_exact(d)) {
-                        *rk += dot(vk, h_b);
+        match self.vs.d {
+            1 => self.solve_d::<1>(rhs),
+            2 => self.solve_d::<2>(rhs),
+            3 => self.solve_d::<3>(rhs),
+            _ => self.solve_d::<4>(rhs), // assemble admits d <= MAX_D = 4 only
+        }
+    }
+
+    /// [`Self::solve`] for row length `D`.
+    fn solve_d<const D: usize>(&self, rhs: &[f64]) -> Vec<f64> {
+        let vs = self.vs;
+        let kp = vs.cuts();
+        let xs: Vec<[f64; D]> = (0..kp).map(|k| as_array(vs.x(k))).collect();
+        let apply = |b: usize, v: &[f64; D]| -> [f64; D] {
+            let inv_b = &self.inv[b * D * D..(b + 1) * D * D];
+            std::array::from_fn(|r| dot_n(&as_array(&inv_b[r * D..(r + 1) * D]), v))
+        };
+        // Per-chunk partial sums of V^T B^-1 rhs: w_k sum_j D_kj x_k^T (h_2j - h_2j+1).
+        let partial_sums = |(c, rhs_c): (usize, &[f64])| {
+            let mut r = vec![0.0; kp];
+            for (lj, rhs_j) in rhs_c.chunks_exact(2 * D).enumerate() {
+                let j = c * CHUNK + lj;
+                let h0 = apply(2 * j, &as_array(&rhs_j[..D]));
+                let h1 = apply(2 * j + 1, &as_array(&rhs_j[D..]));
+                for (k, rk) in r.iter_mut().enumerate() {
+                    if vs.mask(k)[j] != 0.0 {
+                        *rk += self.w[k] * (dot_n(&xs[k], &h0) - dot_n(&xs[k], &h1));
                     }
                 }
-                r
-            })
-            .collect();
+            }
+            r
+        };
+        let partial: Vec<Vec<f64>> = if parallel() {
+            rhs.par_chunks(CHUNK * 2 * D)
+                .enumerate()
+                .map(partial_sums)
+                .collect()
+        } else {
+            rhs.chunks(CHUNK * 2 * D)
+                .enumerate()
+                .map(partial_sums)
+                .collect()
+        };
         let mut u = vec![0.0; kp];
         for p in partial {
             for (a, b) in u.iter_mut().zip(&p) {
@@ -218,21 +367,47 @@ impl StructuredHessian {
             }
         }
         cholesky_solve(&self.cap, kp, &mut u);
-        // x_b = h_b - Z_b^T u.
-        h.par_chunks_mut(CHUNK * d)
-            .enumerate()
-            .for_each(|(c, h_c)| {
-                for (lb, h_b) in h_c.chunks_exact_mut(d).enumerate() {
-                    let b = c * CHUNK + lb;
-                    let z_b = &self.z[b * kp * d..(b + 1) * kp * d];
-                    for (zk, &uk) in z_b.chunks_exact(d).zip(&u) {
-                        for r in 0..d {
-                            h_b[r] -= zk[r] * uk;
+        let uw: Vec<f64> = u.iter().zip(&self.w).map(|(u, w)| u * w).collect();
+        // x_b = B_b^-1 (rhs_b - (-1)^s sum_{k: D_kj = 1} u_k w_k x_k).
+        let back = |(c, x_c): (usize, &mut [f64])| {
+            for (lj, x_j) in x_c.chunks_exact_mut(2 * D).enumerate() {
+                let j = c * CHUNK + lj;
+                let mut vu = [0.0; D];
+                for k in 0..kp {
+                    if vs.mask(k)[j] != 0.0 {
+                        for r in 0..D {
+                            vu[r] += uw[k] * xs[k][r];
                         }
                     }
                 }
-            });
-        debug_assert_eq!(h.len(), self.nb * d);
-        h
+                for s in 0..2 {
+                    let b = 2 * j + s;
+                    let sgn = if s == 0 { 1.0 } else { -1.0 };
+                    let t: [f64; D] = std::array::from_fn(|r| rhs[b * D + r] - sgn * vu[r]);
+                    x_j[s * D..(s + 1) * D].copy_from_slice(&apply(b, &t));
+                }
+            }
+        };
+        let mut x = vec![0.0; rhs.len()];
+        if parallel() {
+            x.par_chunks_mut(CHUNK * 2 * D).enumerate().for_each(back);
+        } else {
+            x.chunks_mut(CHUNK * 2 * D).enumerate().for_each(back);
+        }
+        x
     }
+}
+
+/// The first `D` entries of `v` as an array.
+pub(crate) fn as_array<const D: usize>(v: &[f64]) -> [f64; D] {
+    std::array::from_fn(|r| v[r])
+}
+
+/// `sum_r a_r b_r` in increasing `r`, starting from `0.0`: the same bits as [`crate::linalg::dot`].
+pub(crate) fn dot_n<const D: usize>(a: &[f64; D], b: &[f64; D]) -> f64 {
+    let mut s = 0.0;
+    for r in 0..D {
+        s += a[r] * b[r];
+    }
+    s
 }

@@ -5,11 +5,19 @@
 //! - [`version_space`]: parameters, cuts (Theorem 4.1), predictions.
 //! - [`centre`]: the analytic centre by homogeneity; [`hessian`]: its structured Newton solves;
 //!   [`feasible`]: strictly feasible starts; [`dense`]: small Cholesky kernels.
+//! - [`query`]: query rules; [`config`]: the settings; [`experiment`]: a run, its snapshots and
+//!   report; [`run_json`]: config JSON in, report JSON out.
 
 pub mod centre;
+pub mod config;
 pub mod dense;
+pub mod experiment;
 pub mod feasible;
 pub mod hessian;
 pub mod patterns;
 pub mod pool;
+pub mod query;
 pub mod version_space;
+
+pub use config::{Config, QueryRule};
+pub use experiment::{Experiment, Report, Snapshot, StopReason, run_json};

@@ -13,6 +13,7 @@
 //!
 //! Rows are ordered cut by cut: the prediction row, then the sign rows in block order.
 
+use super::hessian::{as_array, dot_n};
 use super::patterns::Patterns;
 use super::pool::Pool;
 use crate::error::{Error, Result};
@@ -107,11 +108,28 @@ impl VersionSpace {
 
     /// `q[k][b] = x_k^T theta_b` for cuts `k >= from`, row-major `(K_pred - from) x 2m`.
     pub fn block_products(&self, theta: &[f64], from: usize) -> Vec<f64> {
-        let (d, nb) = (self.d, self.blocks());
-        let mut q = Vec::with_capacity((self.cuts() - from) * nb);
+        match self.d {
+            1 => self.block_products_d::<1>(theta, from),
+            2 => self.block_products_d::<2>(theta, from),
+            3 => self.block_products_d::<3>(theta, from),
+            4 => self.block_products_d::<4>(theta, from),
+            d => {
+                let mut q = Vec::with_capacity((self.cuts() - from) * self.blocks());
+                for k in from..self.cuts() {
+                    let x = self.x(k);
+                    q.extend(theta.chunks_exact(d).map(|t| dot(x, t)));
+                }
+                q
+            }
+        }
+    }
+
+    /// [`Self::block_products`] for row length `D` (same bits).
+    fn block_products_d<const D: usize>(&self, theta: &[f64], from: usize) -> Vec<f64> {
+        let mut q = Vec::with_capacity((self.cuts() - from) * self.blocks());
         for k in from..self.cuts() {
-            let x = self.x(k);
-            q.extend(theta.chunks_exact(d).map(|t| dot(x, t)));
+            let x: [f64; D] = as_array(self.x(k));
+            q.extend(theta.chunks_exact(D).map(|t| dot_n(&x, &as_array(t))));
         }
         q
     }
