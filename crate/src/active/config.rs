@@ -11,8 +11,9 @@ use crate::error::{Error, Result, check_range_f64, check_range_usize};
 #[serde(rename_all = "snake_case")]
 pub enum QueryRule {
     /// The paper's spiral rule (the reference's `cutting_plane_classification`): among untried pool
-    /// points, `argmin f_i(c)` and `argmax f_i(c)` (the most confident of each sign); both labels
-    /// are revealed and judged against the same centre.
+    /// points, `argmin f_i(c)` and `argmax f_i(c)` (the most confident of each sign; two distinct
+    /// points, see [`super::query::select`]); both labels are revealed and judged against the same
+    /// centre.
     ConfidentPair,
     /// `argmin |f_i(c)|`: the least confident point, one per round.
     LeastConfident,

@@ -7,6 +7,22 @@
 //!   [`feasible`]: strictly feasible starts; [`dense`]: small Cholesky kernels.
 //! - [`query`]: query rules; [`config`]: the settings; [`experiment`]: a run, its snapshots and
 //!   report; [`run_json`]: config JSON in, report JSON out.
+//!
+//! ## Where this differs from the authors' code (pilancilab/cpal, `src/cpal/cpal.py`)
+//! - Barrier: the reference's centre maximises `log(R - ||s||) + sum log(-a^T s)`; here the ball
+//!   term is `log(R^2 - ||theta||^2)`, which makes the centre `t* phi*` with `t*^2 = K/(K + 2)` in
+//!   closed form (see [`centre`]). Both centres lie on the same ray; only the radius differs
+//!   (`t* = K/(K + 1)` for the reference's term), so predictions' signs, queries and cuts agree.
+//! - Solver: a damped Newton method on the structured Hessian instead of cvxpy (MOSEK / CLARABEL),
+//!   warm-started from the previous centre.
+//! - Query ties: at the first centre `theta = 0` every prediction is 0; the reference's strict
+//!   comparisons then query one point twice and cut it twice; here two distinct points are queried
+//!   and no point is ever cut twice ([`query::select`]).
+//! - Stopping: the reference loops until `maxit` once the pool is spent (its query returns index
+//!   -1); here the run stops cleanly ([`StopReason::PoolExhausted`]). A round stops revealing labels
+//!   as soon as a budget is reached (the reference may overshoot its cut budget by one).
+//! - Data: numpy's seed-0 permutation is not reproduced (see [`crate::data`]), and the duplicate
+//!   patterns are kept in order of first appearance rather than sorted.
 
 pub mod centre;
 pub mod config;

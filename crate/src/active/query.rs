@@ -4,28 +4,31 @@ use super::config::QueryRule;
 
 /// The pool points to query this round, given the centre's predictions `f[i] = f_i(c)` and which
 /// points were already tried (labelled). Ties go to the lowest index. The confident pair is
-/// `[argmin f, argmax f]`; when they coincide (a single untried point, or all predictions equal as
-/// at the first centre `c = 0`) one point is queried, as the reference does in effect (it queries
-/// that point twice). Empty when every point has been tried.
+/// `argmin f` and then `argmax f` over the other untried points, so it is two distinct points
+/// whenever two are left. This only matters when all predictions tie, as at the first centre
+/// `c = 0`: there the reference's strict comparisons pick the same point as both argmin and argmax
+/// and cut it twice, while here the first two untried points are queried. Empty when every point
+/// has been tried.
 pub fn select(rule: QueryRule, f: &[f64], tried: &[bool]) -> Vec<usize> {
     let untried = || (0..f.len()).filter(|&i| !tried[i]);
     match rule {
         QueryRule::ConfidentPair => {
             let mut lo: Option<usize> = None;
-            let mut hi: Option<usize> = None;
             for i in untried() {
                 if lo.is_none_or(|l| f[i] < f[l]) {
                     lo = Some(i);
                 }
+            }
+            let Some(lo) = lo else {
+                return Vec::new();
+            };
+            let mut hi: Option<usize> = None;
+            for i in untried().filter(|&i| i != lo) {
                 if hi.is_none_or(|h| f[i] > f[h]) {
                     hi = Some(i);
                 }
             }
-            match (lo, hi) {
-                (Some(l), Some(h)) if l != h => vec![l, h],
-                (Some(l), _) => vec![l],
-                _ => Vec::new(),
-            }
+            std::iter::once(lo).chain(hi).collect()
         }
         QueryRule::LeastConfident => {
             let mut best: Option<usize> = None;
@@ -51,7 +54,7 @@ mod tests {
         assert_eq!(select(QueryRule::LeastConfident, &f, &tried), vec![3]);
         assert_eq!(
             select(QueryRule::ConfidentPair, &[0.0; 3], &[false; 3]),
-            vec![0]
+            vec![0, 1]
         );
         assert_eq!(
             select(
