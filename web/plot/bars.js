@@ -8,7 +8,7 @@ export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '
  * `canvas`, with `unit` after each value. Sizes the canvas for the device pixel ratio.
  */
 export function drawBars(canvas, { rows, series, unit }) {
-  const barH = 14, gap = 4, groupGap = 12, left = 170, right = 90, top = 28;
+  const barH = 14, gap = 4, groupGap = 12, right = 120, top = 28;
   const groupH = series.length * (barH + gap) + groupGap;
   const cssW = canvas.parentElement?.clientWidth || 640;
   const cssH = top + rows.length * groupH + 8;
@@ -21,6 +21,7 @@ export function drawBars(canvas, { rows, series, unit }) {
   ctx.scale(dpr, dpr);
   ctx.clearRect(0, 0, cssW, cssH);
   ctx.font = '12px system-ui, sans-serif';
+  const left = 16 + Math.max(60, ...rows.map((r) => ctx.measureText(r.label).width));
   ctx.textBaseline = 'middle';
   const max = Math.max(1e-12, ...rows.flatMap((r) => series.map((s) => r.values[s] ?? 0)));
   const scale = (cssW - left - right) / max;

@@ -43,7 +43,14 @@ pub fn all(skip_browser: bool) -> Result<()> {
     })?;
     stage("clippy (wasm32)", &mut || {
         run(cargo(Some(STABLE))
-            .args(["clippy", "--package", "convexlab", "--lib", "--tests"])
+            .args([
+                "clippy",
+                "--package",
+                "convexlab",
+                "--no-default-features",
+                "--lib",
+                "--tests",
+            ])
             .args(["--target", "wasm32-unknown-unknown", "--target-dir"])
             .arg(root().join("target/wasm-st"))
             .args(["--", "-D", "warnings"]))
@@ -100,7 +107,14 @@ fn wasm_bindgen_tests() -> Result<()> {
             "-C target-feature=+simd128",
         )
         .env("CHROMEDRIVER", CHROMEDRIVER)
-        .args(["test", "--package", "convexlab", "--test", "wasm"])
+        .args([
+            "test",
+            "--package",
+            "convexlab",
+            "--no-default-features",
+            "--test",
+            "wasm",
+        ])
         .args(["--target", "wasm32-unknown-unknown", "--target-dir"])
         .arg(root().join("target/wasm-st")))
 }

@@ -103,13 +103,8 @@ fn compile(f: Flavour, dev: bool) -> Result<PathBuf> {
             c
         }
     };
-    cmd.args([
-        "--lib",
-        "--package",
-        "convexlab",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]);
+    cmd.args(["--lib", "--package", "convexlab", "--no-default-features"])
+        .args(["--target", "wasm32-unknown-unknown"]);
     if !dev {
         cmd.arg("--release");
     }
