@@ -87,12 +87,6 @@ impl Centre {
     }
 }
 
-/// Prediction slacks from the row slacks (the first row of each cut).
-fn prediction_slacks(vs: &VersionSpace, s: &[f64]) -> Vec<f64> {
-    let stride = 1 + vs.blocks();
-    (0..vs.cuts()).map(|k| s[k * stride]).collect()
-}
-
 /// Errors unless every slack is positive and finite.
 fn check_interior(s: &[f64]) -> Result<()> {
     match s.iter().position(|v| !(*v > 0.0 && v.is_finite())) {
@@ -121,12 +115,10 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
     let mut prev_lam = f64::INFINITY;
     let mut converged = false;
     // Block products and slacks are linear in phi: computed once, then updated along each step.
-    let mut q = vs.block_products(&phi, 0);
-    let mut s = vs.slacks_from_products(&q, 0);
+    let mut s = vs.slacks(&phi, 0);
     loop {
         check_interior(&s)?;
-        let pred = prediction_slacks(vs, &s);
-        let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows, false)?;
+        let asm = StructuredHessian::assemble(vs, &phi, &s, k_rows, false)?;
         let mut delta = asm.hessian.solve(&asm.gradient);
         delta.iter_mut().for_each(|v| *v = -*v);
         let lam2 = -dot(&asm.gradient, &delta);
@@ -139,8 +131,7 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
             break;
         }
         prev_lam = lam;
-        let dq = vs.block_products(&delta, 0);
-        let ds = vs.slacks_from_products(&dq, 0);
+        let ds = vs.slacks(&delta, 0);
         let alpha_max = s
             .iter()
             .zip(&ds)
@@ -156,9 +147,6 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
         }
         for (p, d) in phi.iter_mut().zip(&delta) {
             *p += alpha * d;
-        }
-        for (v, d) in q.iter_mut().zip(&dq) {
-            *v += alpha * d;
         }
         for (v, d) in s.iter_mut().zip(&ds) {
             *v += alpha * d;
@@ -218,11 +206,9 @@ fn finish(vs: &VersionSpace, phi: &[f64], steps: usize, converged: bool) -> Resu
     let r2 = vs.radius * vs.radius;
     let nrm = libm::sqrt(dot(phi, phi));
     let phi: Vec<f64> = phi.iter().map(|v| v / nrm).collect();
-    let q = vs.block_products(&phi, 0);
-    let s = vs.slacks_from_products(&q, 0);
+    let s = vs.slacks(&phi, 0);
     check_interior(&s)?;
-    let pred = prediction_slacks(vs, &s);
-    let asm = StructuredHessian::assemble(vs, &phi, &q, &pred, k_rows, true)?;
+    let asm = StructuredHessian::assemble(vs, &phi, &s, k_rows, true)?;
     let g = &asm.gradient;
     let hg = asm.hessian.solve(g);
     let hp = asm.hessian.solve(&phi);
@@ -301,10 +287,8 @@ mod tests {
         let (_, pat, vs) = small(24, 40, 5);
         let phi = gate_network(&vs, &pat).unwrap();
         let k = vs.rows() as f64;
-        let q = vs.block_products(&phi, 0);
-        let s = vs.slacks_from_products(&q, 0);
-        let pred = prediction_slacks(&vs, &s);
-        let asm = StructuredHessian::assemble(&vs, &phi, &q, &pred, k, true).unwrap();
+        let s = vs.slacks(&phi, 0);
+        let asm = StructuredHessian::assemble(&vs, &phi, &s, k, true).unwrap();
         let n = vs.dim();
         let mut h = DMatrix::identity(n, n) * k;
         let mut g = DVector::from_column_slice(&phi) * k;

@@ -136,6 +136,8 @@ pub struct Experiment {
     labels_used: usize,
     rounds: Vec<RoundRecord>,
     stop: Option<StopReason>,
+    /// Test accuracy of the current centre (recomputed when the centre moves).
+    accuracy: Option<f64>,
 }
 
 impl Experiment {
@@ -157,6 +159,7 @@ impl Experiment {
         }
         let vs = VersionSpace::new(config.radius, pool.d, patterns.m);
         let centre = Centre::of_ball(&vs);
+        let test_accuracy = accuracy(&test, &centre.theta);
         Ok(Experiment {
             tried: vec![false; pool.n],
             dataset: data.name.clone(),
@@ -169,6 +172,7 @@ impl Experiment {
             labels_used: 0,
             rounds: Vec::new(),
             stop: None,
+            accuracy: test_accuracy,
         })
     }
 
@@ -216,6 +220,7 @@ impl Experiment {
             let start = warm_start(&self.vs, prev, first_new, &p);
             self.centre = analytic_centre(&self.vs, &start, &self.config.newton())?;
             newton_steps = self.centre.newton_steps;
+            self.accuracy = accuracy(&self.test, &self.centre.theta);
         }
         self.rounds.push(RoundRecord {
             round: self.rounds.len() + 1,
@@ -293,7 +298,7 @@ impl Experiment {
 
     /// Test accuracy of the centre's ReLU network (`None` without test points).
     pub fn test_accuracy(&self) -> Option<f64> {
-        accuracy(&self.test, &self.centre.theta)
+        self.accuracy
     }
 
     /// The current analytic centre.

@@ -45,7 +45,7 @@ pub const MAX_D: usize = 4;
 struct Ctx<'c> {
     vs: &'c VersionSpace,
     phi: &'c [f64],
-    q: &'c [f64],
+    s: &'c [f64],
     wx: &'c [f64],
     k_rows: f64,
     with_log_det: bool,
@@ -56,54 +56,69 @@ impl Ctx<'_> {
     /// the chunk's partial capacitance (lower triangle) and log-det, or `None` if a block is not
     /// positive definite.
     fn chunk<const D: usize>(&self, c: usize, inv_c: &mut [f64], g_c: &mut [f64]) -> ChunkSums {
-        let (vs, kp, nb) = (self.vs, self.vs.cuts(), self.vs.blocks());
-        let xs: Vec<[f64; D]> = (0..kp)
-            .map(|k| std::array::from_fn(|r| vs.x(k)[r]))
-            .collect();
+        let (vs, kp) = (self.vs, self.vs.cuts());
+        let stride = 1 + vs.blocks();
+        let nj = g_c.len() / (2 * D); // patterns in this chunk
+        let (j0, b0) = (c * CHUNK, 2 * c * CHUNK);
         let wx: Vec<[f64; D]> = (0..kp)
-            .map(|k| std::array::from_fn(|r| self.wx[k * D + r]))
+            .map(|k| as_array(&self.wx[k * D..(k + 1) * D]))
             .collect();
+        // B_b = K I + sum_k x_k x_k^T / s_kb^2 (lower triangle), and
+        // g_b = K phi_b - sum_k (sigma_kj x_k / s_kb + [D_kj = 1] (-1)^s w_k x_k),
+        // accumulated cut by cut over the chunk's blocks.
+        let mut ls = vec![[[0.0; D]; D]; 2 * nj];
+        let mut gs = vec![[0.0; D]; 2 * nj];
+        for (lb, (l, g)) in ls.iter_mut().zip(gs.iter_mut()).enumerate() {
+            let phi_b: [f64; D] = as_array(&self.phi[(b0 + lb) * D..]);
+            for r in 0..D {
+                l[r][r] = self.k_rows;
+                g[r] = self.k_rows * phi_b[r];
+            }
+        }
+        for (k, wx_k) in wx.iter().enumerate() {
+            let x: [f64; D] = as_array(vs.x(k));
+            let s_k = &self.s[k * stride + 1 + b0..k * stride + 1 + b0 + 2 * nj];
+            let m_k = &vs.mask(k)[j0..j0 + nj];
+            for ((&dk, s_j), (l_j, g_j)) in m_k
+                .iter()
+                .zip(s_k.chunks_exact(2))
+                .zip(ls.chunks_exact_mut(2).zip(gs.chunks_exact_mut(2)))
+            {
+                let sigma = 2.0 * dk - 1.0;
+                for s in 0..2 {
+                    let inv_s = 1.0 / s_j[s];
+                    let xs: [f64; D] = std::array::from_fn(|r| x[r] * inv_s);
+                    for r in 0..D {
+                        for t in 0..=r {
+                            l_j[s][r][t] += xs[r] * xs[t];
+                        }
+                        g_j[s][r] -= sigma * xs[r];
+                    }
+                }
+                if dk != 0.0 {
+                    for r in 0..D {
+                        g_j[0][r] -= wx_k[r];
+                        g_j[1][r] += wx_k[r];
+                    }
+                }
+            }
+        }
         let mut cap = vec![0.0; kp * kp];
         let mut log_det = 0.0;
-        let mut active = Vec::with_capacity(kp);
         let mut sx = vec![[0.0; D]; kp];
+        let mut act = Vec::with_capacity(kp);
         for (lj, (inv_j, g_j)) in inv_c
             .chunks_exact_mut(2 * D * D)
             .zip(g_c.chunks_exact_mut(2 * D))
             .enumerate()
         {
-            let j = c * CHUNK + lj;
-            active.clear();
-            active.extend((0..kp).filter(|&k| vs.mask(k)[j] != 0.0));
+            act.clear();
+            act.extend((0..kp).filter(|&k| vs.masks[k * vs.m + j0 + lj] != 0.0));
             let mut invs = [[[0.0; D]; D]; 2];
             for (s, inv_s) in invs.iter_mut().enumerate() {
-                let b = 2 * j + s;
-                let sgn = if s == 0 { 1.0 } else { -1.0 };
-                // B_b = K I + sum_k x_k x_k^T / q_kb^2 (lower triangle);
-                // g_b = K phi_b - sum_k x_k / q_kb - (-1)^s sum_{k: D_kj = 1} w_k x_k.
-                let mut l = [[0.0; D]; D];
-                let mut g = [0.0; D];
-                for r in 0..D {
-                    l[r][r] = self.k_rows;
-                    g[r] = self.k_rows * self.phi[b * D + r];
-                }
-                for (k, x) in xs.iter().enumerate() {
-                    let inv_q = 1.0 / self.q[k * nb + b];
-                    let xq: [f64; D] = std::array::from_fn(|r| x[r] * inv_q);
-                    for r in 0..D {
-                        for t in 0..=r {
-                            l[r][t] += xq[r] * xq[t];
-                        }
-                        g[r] -= xq[r];
-                    }
-                }
-                for &k in &active {
-                    for r in 0..D {
-                        g[r] -= sgn * wx[k][r];
-                    }
-                }
-                g_j[s * D..(s + 1) * D].copy_from_slice(&g);
-                if !spd_inverse(&mut l, inv_s) {
+                let l = &mut ls[2 * lj + s];
+                g_j[s * D..(s + 1) * D].copy_from_slice(&gs[2 * lj + s]);
+                if !spd_inverse(l, inv_s) {
                     return None;
                 }
                 if self.with_log_det {
@@ -115,22 +130,14 @@ impl Ctx<'_> {
                 }
             }
             // C += sum over active pairs of (w_k x_k)^T (B_2j^-1 + B_2j+1^-1) (w_l x_l).
-            for &k in &active {
-                sx[k] = std::array::from_fn(|r| {
-                    let mut v = 0.0;
-                    for t in 0..D {
-                        v += (invs[0][r][t] + invs[1][r][t]) * wx[k][t];
-                    }
-                    v
-                });
+            let sum: [[f64; D]; D] =
+                std::array::from_fn(|r| std::array::from_fn(|t| invs[0][r][t] + invs[1][r][t]));
+            for &k in &act {
+                sx[k] = std::array::from_fn(|r| dot_n(&sum[r], &wx[k]));
             }
-            for (ai, &k) in active.iter().enumerate() {
-                for &lk in &active[..=ai] {
-                    let mut v = 0.0;
-                    for r in 0..D {
-                        v += sx[k][r] * wx[lk][r];
-                    }
-                    cap[k * kp + lk] += v;
+            for (ai, &k) in act.iter().enumerate() {
+                for &lk in &act[..=ai] {
+                    cap[k * kp + lk] += dot_n(&sx[k], &wx[lk]);
                 }
             }
         }
@@ -215,16 +222,14 @@ type ChunkSums = Option<(Vec<f64>, f64)>;
 
 impl<'a> StructuredHessian<'a> {
     /// Assembles and factors `hess G` and `grad G` at `phi` (length `2dm`) for the cuts of `vs`,
-    /// with `k_rows` = number of rows `K` (the weight of `||phi||^2 / 2`). `q` are the block
-    /// products `x_k^T phi_b` (from [`VersionSpace::block_products`]) and `pred` the prediction
-    /// slacks; all slacks must be positive. `with_log_det` also sums `log det hess G` (otherwise
+    /// with `k_rows` = number of rows `K` (the weight of `||phi||^2 / 2`). `s` are the slacks of
+    /// all rows at `phi` (from [`VersionSpace::slacks`]); all must be positive. `with_log_det` also sums `log det hess G` (otherwise
     /// [`Self::log_det`] is the capacitance part only). Errors if a block or `C` is not positive
     /// definite.
     pub fn assemble(
         vs: &'a VersionSpace,
         phi: &[f64],
-        q: &[f64],
-        pred: &[f64],
+        s: &[f64],
         k_rows: f64,
         with_log_det: bool,
     ) -> Result<Assembled<'a>> {
@@ -238,7 +243,7 @@ impl<'a> StructuredHessian<'a> {
                 reason: "there are no cuts (the centre of the bare ball is 0)".into(),
             });
         }
-        let w: Vec<f64> = (0..kp).map(|k| vs.labels[k] / pred[k]).collect();
+        let w: Vec<f64> = (0..kp).map(|k| vs.labels[k] / s[vs.row_of(k)]).collect();
         // w_k x_k, the nonzero part of V's column k on every block where D_kj = 1.
         let mut wx = Vec::with_capacity(kp * d);
         for (k, &wk) in w.iter().enumerate() {
@@ -249,7 +254,7 @@ impl<'a> StructuredHessian<'a> {
         let ctx = Ctx {
             vs,
             phi,
-            q,
+            s,
             wx: &wx,
             k_rows,
             with_log_det,

@@ -106,61 +106,60 @@ impl VersionSpace {
         &self.masks[k * self.m..(k + 1) * self.m]
     }
 
-    /// `q[k][b] = x_k^T theta_b` for cuts `k >= from`, row-major `(K_pred - from) x 2m`.
-    pub fn block_products(&self, theta: &[f64], from: usize) -> Vec<f64> {
+    /// Index of cut `k`'s prediction row among all rows (its sign rows follow, in block order).
+    pub fn row_of(&self, k: usize) -> usize {
+        k * (1 + self.blocks())
+    }
+
+    /// All slacks `s_r(theta)` of the rows of cuts `k >= from`, in row order (prediction row
+    /// `y_k f_k`, then sign rows `(2 D_kj - 1) x_k^T theta_b` in block order), in one pass over the
+    /// block products `x_k^T theta_b`. `theta` is feasible iff all are positive and
+    /// `||theta|| < R`.
+    pub fn slacks(&self, theta: &[f64], from: usize) -> Vec<f64> {
         match self.d {
-            1 => self.block_products_d::<1>(theta, from),
-            2 => self.block_products_d::<2>(theta, from),
-            3 => self.block_products_d::<3>(theta, from),
-            4 => self.block_products_d::<4>(theta, from),
+            1 => self.slacks_d::<1>(theta, from),
+            2 => self.slacks_d::<2>(theta, from),
+            3 => self.slacks_d::<3>(theta, from),
+            4 => self.slacks_d::<4>(theta, from),
             d => {
-                let mut q = Vec::with_capacity((self.cuts() - from) * self.blocks());
+                let mut s = Vec::with_capacity((self.cuts() - from) * (1 + self.blocks()));
                 for k in from..self.cuts() {
-                    let x = self.x(k);
-                    q.extend(theta.chunks_exact(d).map(|t| dot(x, t)));
+                    let (x, mask) = (self.x(k), self.mask(k));
+                    let at = s.len();
+                    s.push(0.0);
+                    let mut f = 0.0;
+                    for (j, pair) in theta.chunks_exact(2 * d).enumerate() {
+                        let (a, b) = (dot(x, &pair[..d]), dot(x, &pair[d..]));
+                        let sigma = 2.0 * mask[j] - 1.0;
+                        s.push(sigma * a);
+                        s.push(sigma * b);
+                        f += mask[j] * (a - b);
+                    }
+                    s[at] = self.labels[k] * f;
                 }
-                q
+                s
             }
         }
     }
 
-    /// [`Self::block_products`] for row length `D` (same bits).
-    fn block_products_d<const D: usize>(&self, theta: &[f64], from: usize) -> Vec<f64> {
-        let mut q = Vec::with_capacity((self.cuts() - from) * self.blocks());
+    /// [`Self::slacks`] for row length `D` (same bits).
+    fn slacks_d<const D: usize>(&self, theta: &[f64], from: usize) -> Vec<f64> {
+        let mut s = Vec::with_capacity((self.cuts() - from) * (1 + self.blocks()));
         for k in from..self.cuts() {
             let x: [f64; D] = as_array(self.x(k));
-            q.extend(theta.chunks_exact(D).map(|t| dot_n(&x, &as_array(t))));
-        }
-        q
-    }
-
-    /// Prediction slack of cut `k` from its block products `qk` (length `2m`): `y_k f_k`.
-    pub fn prediction_slack(&self, k: usize, qk: &[f64]) -> f64 {
-        let mask = self.mask(k);
-        let f = qk
-            .chunks_exact(2)
-            .zip(mask)
-            .fold(0.0, |s, (q, &dk)| s + dk * (q[0] - q[1]));
-        self.labels[k] * f
-    }
-
-    /// All slacks `s_r(theta)` of the rows of cuts `k >= from`, in row order (prediction row, then
-    /// sign rows in block order). `theta` is feasible iff all are positive and `||theta|| < R`.
-    pub fn slacks(&self, theta: &[f64], from: usize) -> Vec<f64> {
-        self.slacks_from_products(&self.block_products(theta, from), from)
-    }
-
-    /// The slacks of the rows of cuts `k >= from` from the block products `q` of
-    /// [`Self::block_products`] (same `from`).
-    pub fn slacks_from_products(&self, q: &[f64], from: usize) -> Vec<f64> {
-        let nb = self.blocks();
-        let mut s = Vec::with_capacity(q.len() + self.cuts() - from);
-        for (k, qk) in (from..self.cuts()).zip(q.chunks_exact(nb.max(1))) {
-            s.push(self.prediction_slack(k, qk));
             let mask = self.mask(k);
-            for (b, &v) in qk.iter().enumerate() {
-                s.push((2.0 * mask[b / 2] - 1.0) * v);
+            let at = s.len();
+            s.push(0.0);
+            let mut f = 0.0;
+            for (pair, &dk) in theta.chunks_exact(2 * D).zip(mask) {
+                let a = dot_n(&x, &as_array(&pair[..D]));
+                let b = dot_n(&x, &as_array(&pair[D..]));
+                let sigma = 2.0 * dk - 1.0;
+                s.push(sigma * a);
+                s.push(sigma * b);
+                f += dk * (a - b);
             }
+            s[at] = self.labels[k] * f;
         }
         s
     }
