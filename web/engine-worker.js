@@ -4,6 +4,13 @@
 // | { id, progress }.
 
 let wasm = null;
+/** The active-learning experiment of lab 1, if one was made. */
+let active = null;
+
+function activeLab() {
+  if (!active) throw new Error('no active-learning experiment yet: press Reset');
+  return active;
+}
 
 const commands = {
   async init({ flavour, threads }) {
@@ -18,6 +25,26 @@ const commands = {
   suite: () => wasm.benchSuite(),
   runLab: ({ lab, config }) => JSON.parse(wasm.runLab(lab, JSON.stringify(config))),
   panicForTest: () => wasm.panicForTest(),
+  activeDefaultConfig: () => JSON.parse(wasm.activeDefaultConfig()),
+  activeNew: ({ config }) => {
+    const lab = new wasm.ActiveLab(JSON.stringify(config));
+    active?.free();
+    active = lab;
+    return { dataset: lab.dataset(), report: lab.report(), snapshot: lab.snapshot() };
+  },
+  activeStep: () => activeLab().step(),
+  activeSnapshot: () => activeLab().snapshot(),
+  activeRun: (_, progress) => {
+    const lab = activeLab();
+    let s = lab.snapshot();
+    while (!s.stopped) {
+      s = lab.step();
+      progress(s);
+    }
+    return lab.report();
+  },
+  activeReport: () => activeLab().report(),
+  activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };
 

@@ -2,8 +2,8 @@
 // or without the cross-origin isolation headers, and drive Debian's /usr/bin/chromium with
 // playwright-core (never `npx playwright install`).
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +70,20 @@ export async function openPage(context, url) {
 export async function engineBadge(page) {
   await page.waitForFunction(() => document.getElementById('engine-badge')?.dataset.build, null, { timeout: 60_000 });
   return page.evaluate(() => ({ ...document.getElementById('engine-badge').dataset, text: document.getElementById('engine-badge').textContent }));
+}
+
+/** Runs `convexlab <lab> --config` natively on `config` and returns its parsed JSON report. */
+export function runNativeCli(lab, config) {
+  const dir = mkdtempSync(join(tmpdir(), 'convexlab-cli-'));
+  try {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify(config));
+    const bin = join(ROOT, 'target/debug/convexlab');
+    const out = existsSync(bin)
+      ? execFileSync(bin, [lab, '--config', file], { encoding: 'utf8' })
+      : execFileSync('cargo', ['run', '-q', '-p', 'convexlab', '--', lab, '--config', file], { cwd: ROOT, encoding: 'utf8' });
+    return JSON.parse(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -12,6 +12,8 @@ use crate::labs::Lab;
 use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 
+pub mod active;
+
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
@@ -52,7 +54,8 @@ pub fn to_js_error(e: Error) -> JsValue {
     err.into()
 }
 
-fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+/// Serialises a value into a plain JavaScript object (maps as objects, 64-bit integers as numbers).
+pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| js_sys::Error::new(&e.to_string()).into())

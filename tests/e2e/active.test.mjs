@@ -1,0 +1,68 @@
+// Lab 1 as a person uses it: the spiral with the paper's protocol, stepped by key and run to the end,
+// in both builds; a bad setting shows its error beside the control and keeps what was typed.
+
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, engineBadge, runNativeCli } from './helpers.mjs';
+
+for (const isolation of [true, false]) {
+  describe(`active learning lab (${isolation ? 'threads' : 'single-threaded'})`, () => {
+    let server, browser;
+    before(async () => {
+      server = await startServer({ isolation });
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      server?.stop();
+    });
+
+    const stat = (page, name) => page.textContent(`[data-stat="${name}"]`);
+
+    test('step by key, then run until the pool runs out', async () => {
+      const page = await openPage(browser.context, `${server.url}#lab=active`);
+      await engineBadge(page);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      assert.equal(await stat(page, 'cuts'), '0');
+      await page.keyboard.press('s');
+      await page.waitForFunction(() => document.querySelector('[data-stat="round"]')?.textContent === '1');
+      assert.equal(await stat(page, 'labels used'), '2');
+      assert.ok(Number(await stat(page, 'cuts')) >= 1, 'the first centre (0) gets every label wrong');
+      await page.click('#active-run');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
+      const cuts = Number(await stat(page, 'cuts'));
+      const acc = Number(await stat(page, 'test accuracy'));
+      assert.equal(await stat(page, 'labels used'), '80');
+      assert.ok(cuts >= 5 && cuts <= 40, `cuts ${cuts}`);
+      assert.ok(acc > 0.5 && acc <= 1, `accuracy ${acc}`);
+      assert.match(await stat(page, 'state'), /pool exhausted/);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('the page and the native CLI give the same report bit for bit', async () => {
+      const page = await openPage(browser.context, `${server.url}#lab=active&active_data=moons&active_n=60&active_gates=200&active_budget=8`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.click('#active-run');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
+      const inPage = await page.evaluate(() => globalThis.convexlab.engine.request('activeReport'));
+      await page.close();
+      const native = runNativeCli('active', inPage.config);
+      assert.equal(inPage.config.data.preset, 'moons');
+      assert.deepEqual(inPage, native);
+    });
+
+    test('an out-of-range setting is shown beside its control and the input is kept', async () => {
+      const page = await openPage(browser.context, `${server.url}#lab=active&active_gates=0`);
+      const slot = page.locator('[data-error-for="active.gates"]');
+      await page.waitForFunction(() => document.querySelector('[data-error-for="active.gates"]')?.textContent.length > 0, null, { timeout: 60_000 });
+      assert.equal(await slot.textContent(), 'active.gates = 0 is out of range: it must be between 1 and 20000');
+      assert.equal(await page.inputValue('#active-gates'), '0');
+      await page.fill('#active-gates', '300');
+      await page.click('#active-reset');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      assert.equal(await slot.textContent(), '');
+      await page.close();
+    });
+  });
+}
