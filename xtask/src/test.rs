@@ -1,7 +1,7 @@
 //! `cargo xtask test` (the README's test command) and `cargo xtask bench`.
 //!
 //! Stages, each stopping the run on failure: rustfmt check; clippy with `-D warnings` natively and for
-//! wasm32; native tests of the workspace; both wasm builds; the wasm-bindgen tests of the adapters in
+//! wasm32; native tests of the workspace; both wasm builds and the static site in dist/; the wasm-bindgen tests of the adapters in
 //! headless Chromium (st build); the browser end-to-end tests (playwright-core driving Debian's
 //! `/usr/bin/chromium`), which also check that both builds reproduce the native determinism digest.
 
@@ -58,8 +58,9 @@ pub fn all(skip_browser: bool) -> Result<()> {
     stage("native tests", &mut || {
         run(cargo(None).args(["test", "--workspace"]))
     })?;
-    stage("wasm builds", &mut || {
-        wasm_build::build(vec![Flavour::St, Flavour::Mt], false)
+    stage("wasm builds and dist/", &mut || {
+        wasm_build::build(vec![Flavour::St, Flavour::Mt], false)?;
+        crate::dist::assemble()
     })?;
     if skip_browser {
         eprintln!("xtask test: --skip-browser: wasm-bindgen and end-to-end tests not run");

@@ -24,11 +24,14 @@
 //! - Data: numpy's seed-0 permutation is not reproduced (see [`crate::data`]), and the duplicate
 //!   patterns are kept in order of first appearance rather than sorted.
 
+pub mod baselines;
 pub mod centre;
 pub mod config;
+pub mod curves;
 pub mod dense;
 pub mod experiment;
 pub mod feasible;
+pub mod final_solve;
 pub mod hessian;
 pub mod patterns;
 pub mod pool;

@@ -1,0 +1,1 @@
+//! Deep active-learning baselines on the same protocol as the cutting-plane method.
