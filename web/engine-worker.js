@@ -62,7 +62,12 @@ function timeKernel(kernel, n, seed, budgetMs) {
     }
     samples.sort((a, b) => a - b);
     const seconds = samples[samples.length >> 1];
-    return { kernel, n, seconds, gflops: w.flops() / seconds / 1e9, runs: samples.length, threads: wasm.engineInfo().threads };
+    const flops = w.flops();
+    return {
+      kernel, n, seconds, runs: samples.length, threads: wasm.engineInfo().threads,
+      gflops: flops === undefined ? null : flops / seconds / 1e9,
+      detail: w.detail() ?? null,
+    };
   } finally {
     w.free();
   }

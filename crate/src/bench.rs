@@ -2,6 +2,8 @@
 //! and runs one kernel once per [`Workload::run`]; the caller times it (criterion and the CLI natively,
 //! `performance.now()` in the page), so this module has no clock.
 
+use crate::active::{Config as ActiveConfig, Experiment};
+use crate::data::Dataset;
 use crate::error::{Error, Result, check_range_usize};
 use crate::linalg::par_matmul;
 use crate::rng::Stream;
@@ -21,15 +23,20 @@ pub enum Kernel {
     Svd,
     /// The bit-portable product [`par_matmul`] with column blocks on rayon threads: 2 n^3 flops.
     ParallelMatmul,
+    /// Lab 1: one full active-learning run on the paper's spiral with `P = n` gates (the paper's
+    /// protocol, [`crate::active::Config::default`]) until the pool runs out. Not a flop count:
+    /// timed per run, with Newton steps per centre in the detail.
+    ActiveSpiral,
 }
 
 impl Kernel {
     /// Every kernel, in display order.
-    pub const ALL: [Kernel; 4] = [
+    pub const ALL: [Kernel; 5] = [
         Kernel::Matmul,
         Kernel::CholeskySolve,
         Kernel::Svd,
         Kernel::ParallelMatmul,
+        Kernel::ActiveSpiral,
     ];
 
     /// The snake_case name used in JSON, the CLI and the page.
@@ -39,6 +46,7 @@ impl Kernel {
             Kernel::CholeskySolve => "cholesky_solve",
             Kernel::Svd => "svd",
             Kernel::ParallelMatmul => "parallel_matmul",
+            Kernel::ActiveSpiral => "active_spiral",
         }
     }
 
@@ -54,19 +62,21 @@ impl Kernel {
             })
     }
 
-    /// Floating-point operations of one run at size `n` (see each variant).
-    pub fn flops(self, n: usize) -> f64 {
+    /// Floating-point operations of one run at size `n` (see each variant); `None` for a lab
+    /// workload, which is timed per run instead.
+    pub fn flops(self, n: usize) -> Option<f64> {
         let n = n as f64;
         match self {
-            Kernel::Matmul | Kernel::ParallelMatmul => 2.0 * n * n * n,
-            Kernel::CholeskySolve => n * n * n / 3.0 + 2.0 * n * n,
-            Kernel::Svd => 22.0 * n * n * n,
+            Kernel::Matmul | Kernel::ParallelMatmul => Some(2.0 * n * n * n),
+            Kernel::CholeskySolve => Some(n * n * n / 3.0 + 2.0 * n * n),
+            Kernel::Svd => Some(22.0 * n * n * n),
+            Kernel::ActiveSpiral => None,
         }
     }
 }
 
 /// The standard suite: (kernel, n) pairs the issue asks for.
-pub const SUITE: [(Kernel, usize); 8] = [
+pub const SUITE: [(Kernel, usize); 9] = [
     (Kernel::Matmul, 128),
     (Kernel::Matmul, 256),
     (Kernel::Matmul, 512),
@@ -75,6 +85,7 @@ pub const SUITE: [(Kernel, usize); 8] = [
     (Kernel::ParallelMatmul, 128),
     (Kernel::ParallelMatmul, 256),
     (Kernel::ParallelMatmul, 512),
+    (Kernel::ActiveSpiral, 1000),
 ];
 
 /// Largest accepted matrix size (a 2048 x 2048 f64 matrix is 32 MiB).
@@ -86,6 +97,10 @@ pub struct Workload {
     n: usize,
     a: DMatrix<f64>,
     b: DMatrix<f64>,
+    /// Lab 1's spiral, for [`Kernel::ActiveSpiral`].
+    spiral: Option<Dataset>,
+    /// What the last run reported beyond its time (e.g. Newton steps per centre).
+    detail: Option<String>,
     /// Written by each run so the optimiser cannot drop the work.
     sink: f64,
 }
@@ -93,6 +108,18 @@ pub struct Workload {
 impl Workload {
     /// Makes the inputs for `kernel` at size `n` (1 to [`MAX_N`]) from `seed`.
     pub fn new(kernel: Kernel, n: usize, seed: u64) -> Result<Workload> {
+        if kernel == Kernel::ActiveSpiral {
+            check_range_usize("bench.n", n, 1, 20_000)?;
+            return Ok(Workload {
+                kernel,
+                n,
+                a: DMatrix::zeros(0, 0),
+                b: DMatrix::zeros(0, 0),
+                spiral: Some(ActiveConfig::default().data.generate()?),
+                detail: None,
+                sink: 0.0,
+            });
+        }
         check_range_usize("bench.n", n, 1, MAX_N)?;
         let mut s = Stream::new(seed);
         let a = s.gaussian_matrix(n, n);
@@ -112,6 +139,8 @@ impl Workload {
             n,
             a,
             b,
+            spiral: None,
+            detail: None,
             sink: 0.0,
         })
     }
@@ -126,9 +155,14 @@ impl Workload {
         self.n
     }
 
-    /// Flops of one run.
-    pub fn flops(&self) -> f64 {
+    /// Flops of one run (`None` for a lab workload).
+    pub fn flops(&self) -> Option<f64> {
         self.kernel.flops(self.n)
+    }
+
+    /// What the last run reported beyond its time, e.g. `"17 cuts, 11.8 Newton steps per centre"`.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
     }
 
     /// Runs the kernel once and returns a checksum of its output (so the work is observable).
@@ -145,9 +179,35 @@ impl Workload {
                     .unwrap_or(f64::NAN)
             }
             Kernel::Svd => self.a.clone().svd(true, true).singular_values[0],
+            Kernel::ActiveSpiral => self.active_spiral_run(),
         };
         self.sink += v;
         v
+    }
+
+    /// One lab-1 run to pool exhaustion; returns the final test accuracy (NaN if the run failed).
+    fn active_spiral_run(&mut self) -> f64 {
+        let data = self.spiral.as_ref().expect("ActiveSpiral workloads hold the spiral");
+        let config = ActiveConfig {
+            gates: self.n,
+            ..ActiveConfig::default()
+        };
+        match Experiment::new(config, data).and_then(|mut e| e.run()) {
+            Ok(report) => {
+                let centres = report.rounds.iter().filter(|r| r.newton_steps > 0).count();
+                self.detail = Some(format!(
+                    "{} patterns, {} cuts, {:.1} Newton steps per centre",
+                    report.patterns,
+                    report.cuts,
+                    report.newton_steps_total as f64 / centres.max(1) as f64
+                ));
+                report.test_accuracy.unwrap_or(f64::NAN)
+            }
+            Err(e) => {
+                self.detail = Some(format!("failed: {e}"));
+                f64::NAN
+            }
+        }
     }
 
     /// The sum of every checksum returned so far.
@@ -165,8 +225,10 @@ pub struct Timing {
     pub n: usize,
     /// Median seconds per run.
     pub seconds: f64,
-    /// Flops of one run divided by the median time, in GFLOP/s.
-    pub gflops: f64,
+    /// Flops of one run divided by the median time, in GFLOP/s (`None` for a lab workload).
+    pub gflops: Option<f64>,
+    /// What the run reported beyond its time (lab workloads), e.g. Newton steps per centre.
+    pub detail: Option<String>,
     /// Number of timed runs.
     pub runs: usize,
     /// Threads rayon had (1 without a pool).
@@ -185,7 +247,8 @@ pub fn timing_from_samples(workload: &Workload, samples: &mut [f64]) -> Timing {
         kernel: workload.kernel().name().into(),
         n: workload.n(),
         seconds: median,
-        gflops: workload.flops() / median / 1e9,
+        gflops: workload.flops().map(|f| f / median / 1e9),
+        detail: workload.detail().map(str::to_string),
         runs: samples.len(),
         threads: rayon::current_num_threads(),
     }
@@ -198,7 +261,8 @@ mod tests {
     #[test]
     fn every_kernel_runs_and_gives_a_finite_checksum() {
         for kernel in Kernel::ALL {
-            let mut w = Workload::new(kernel, 16, 1).unwrap();
+            let n = if kernel == Kernel::ActiveSpiral { 100 } else { 16 };
+            let mut w = Workload::new(kernel, n, 1).unwrap();
             assert!(w.run().is_finite(), "{kernel:?}");
             assert_eq!(Kernel::from_name(kernel.name()).unwrap(), kernel);
         }
@@ -219,6 +283,6 @@ mod tests {
         let w = Workload::new(Kernel::Matmul, 10, 1).unwrap();
         let t = timing_from_samples(&w, &mut [3.0, 1.0, 2.0]);
         assert_eq!(t.seconds, 2.0);
-        assert!((t.gflops - 2000.0 / 2.0 / 1e9).abs() < 1e-18);
+        assert!((t.gflops.unwrap() - 2000.0 / 2.0 / 1e9).abs() < 1e-18);
     }
 }

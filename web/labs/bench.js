@@ -9,12 +9,13 @@ import { showFieldError, clearFieldErrors } from '../errors.js';
 
 export const title = 'Benchmarks';
 
-const KERNELS = ['matmul', 'cholesky_solve', 'svd', 'parallel_matmul'];
+const KERNELS = ['matmul', 'cholesky_solve', 'svd', 'parallel_matmul', 'active_spiral'];
 const LABELS = {
   matmul: 'matrix product (nalgebra)',
   cholesky_solve: 'Cholesky + solve',
   svd: 'SVD',
   parallel_matmul: 'parallel product (rayon)',
+  active_spiral: 'lab 1: spiral run, P gates',
 };
 
 export async function render(container, app) {
@@ -40,8 +41,15 @@ export async function render(container, app) {
         <button type="submit" id="bench-run">Run benchmarks</button>
       </form>
       <p id="bench-progress" class="progress" aria-live="polite"></p>
+      <h3>Dense kernels (GFLOP/s, higher is better)</h3>
       <div class="chart"><canvas id="bench-chart"></canvas></div>
       <table id="bench-table" class="numbers"><thead></thead><tbody></tbody></table>
+      <h3>Lab workloads (ms per run, lower is better)</h3>
+      <p class="note">Lab 1: one full run of the paper's spiral protocol (P gates, most confident pair) until the
+      80-point pool runs out. Targets: under 100 ms natively single-threaded, under 500 ms in the page
+      single-threaded.</p>
+      <div class="chart"><canvas id="bench-lab-chart"></canvas></div>
+      <table id="bench-lab-table" class="numbers"><thead></thead><tbody></tbody></table>
     </section>
     <section class="card">
       <h2>Same seed, same bits</h2>
@@ -120,33 +128,41 @@ async function loadNative() {
 
 function draw(container, results) {
   const series = [];
-  const byCase = new Map();
-  const add = (name, timings) => {
-    if (!timings?.length) return;
-    series.push(name);
-    for (const t of timings) {
-      const key = `${t.kernel} n=${t.n}`;
-      if (!byCase.has(key)) byCase.set(key, { label: `${LABELS[t.kernel] ?? t.kernel}, n=${t.n}`, values: {}, ms: {} });
-      byCase.get(key).values[name] = t.gflops;
-      byCase.get(key).ms[name] = t.seconds * 1e3;
-    }
-  };
+  const add = (name, timings) => timings?.length && series.push([name, timings]);
   add('wasm st', results.st);
   add(`wasm mt (${results.mt?.[0]?.threads ?? '?'} threads)`, results.mt);
   if (results.native) add(`native (${results.native.threads} threads, build machine)`, results.native.timings);
-  const rows = [...byCase.values()];
-  const canvas = container.querySelector('#bench-chart');
-  if (rows.length === 0) {
-    canvas.hidden = true;
-    return;
+  const isLab = (t) => t.gflops === null || t.gflops === undefined;
+  drawSection(container, '#bench-chart', '#bench-table', series, (t) => !isLab(t), {
+    unit: 'GFLOP/s', value: (t) => t.gflops, cell: (t) => `${(t.seconds * 1e3).toFixed(2)} · ${t.gflops.toFixed(2)}`, head: 'ms · GFLOP/s',
+  });
+  drawSection(container, '#bench-lab-chart', '#bench-lab-table', series, isLab, {
+    unit: 'ms', value: (t) => t.seconds * 1e3, cell: (t) => `${(t.seconds * 1e3).toFixed(1)}${t.detail ? ` (${t.detail})` : ''}`, head: 'ms per run',
+  });
+}
+
+/** One chart and table: rows are (kernel, n) cases passing `keep`, columns the series. */
+function drawSection(container, chartSel, tableSel, series, keep, { unit, value, cell, head }) {
+  const byCase = new Map();
+  for (const [name, timings] of series) {
+    for (const t of timings.filter(keep)) {
+      const key = `${t.kernel} n=${t.n}`;
+      if (!byCase.has(key)) byCase.set(key, { label: `${LABELS[t.kernel] ?? t.kernel}, n=${t.n}`, values: {}, cells: {} });
+      byCase.get(key).values[name] = value(t);
+      byCase.get(key).cells[name] = cell(t);
+    }
   }
-  canvas.hidden = false;
-  drawBars(canvas, { rows, series, unit: 'GFLOP/s' });
-  const table = container.querySelector('#bench-table');
-  table.tHead.innerHTML = `<tr><th>kernel</th>${series.map((s) => `<th>${s}<br>ms · GFLOP/s</th>`).join('')}</tr>`;
+  const rows = [...byCase.values()];
+  const names = series.map(([name]) => name).filter((name) => rows.some((r) => r.values[name] !== undefined));
+  const canvas = container.querySelector(chartSel);
+  const table = container.querySelector(tableSel);
+  canvas.hidden = table.hidden = rows.length === 0;
+  if (rows.length === 0) return;
+  drawBars(canvas, { rows, series: names, unit });
+  table.tHead.innerHTML = `<tr><th>kernel</th>${names.map((s) => `<th>${s}<br>${head}</th>`).join('')}</tr>`;
   table.tBodies[0].innerHTML = rows
-    .map((r) => `<tr><td>${r.label}</td>${series
-      .map((s) => (r.values[s] === undefined ? '<td>–</td>' : `<td data-series="${s}">${r.ms[s].toFixed(2)} · ${r.values[s].toFixed(2)}</td>`))
+    .map((r) => `<tr><td>${r.label}</td>${names
+      .map((s) => (r.values[s] === undefined ? '<td>–</td>' : `<td data-series="${s}">${r.cells[s]}</td>`))
       .join('')}</tr>`)
     .join('');
 }

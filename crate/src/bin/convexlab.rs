@@ -52,7 +52,7 @@ struct BenchArgs {
     /// Time each kernel for about 0.1 s instead of 1 s.
     #[arg(long)]
     quick: bool,
-    /// Only this kernel (matmul, cholesky_solve, svd, parallel_matmul).
+    /// Only this kernel (matmul, cholesky_solve, svd, parallel_matmul, active_spiral).
     #[arg(long)]
     kernel: Option<String>,
     /// Only this size n (with --kernel; default: the standard suite's sizes).
@@ -114,7 +114,7 @@ fn run_bench(args: &BenchArgs) -> Result<(), String> {
     let mut timings = Vec::new();
     if !args.json {
         println!(
-            "{:<16} {:>5} {:>12} {:>9} {:>5}  (threads: {})",
+            "{:<16} {:>5} {:>12} {:>9} {:>5}  detail (threads: {})",
             "kernel",
             "n",
             "ms/run",
@@ -128,12 +128,13 @@ fn run_bench(args: &BenchArgs) -> Result<(), String> {
         let t = time_workload(&mut w, budget);
         if !args.json {
             println!(
-                "{:<16} {:>5} {:>12.3} {:>9.2} {:>5}",
+                "{:<16} {:>5} {:>12.3} {:>9} {:>5}  {}",
                 t.kernel,
                 t.n,
                 t.seconds * 1e3,
-                t.gflops,
-                t.runs
+                t.gflops.map_or("-".into(), |g| format!("{g:.2}")),
+                t.runs,
+                t.detail.as_deref().unwrap_or("")
             );
         }
         timings.push(t);

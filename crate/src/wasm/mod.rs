@@ -131,8 +131,13 @@ impl BenchWorkload {
         self.0.run()
     }
 
-    /// Floating-point operations of one run.
-    pub fn flops(&self) -> f64 {
+    /// Floating-point operations of one run (`undefined` for a lab workload, timed per run).
+    pub fn flops(&self) -> Option<f64> {
         self.0.flops()
+    }
+
+    /// What the last run reported beyond its time (lab workloads), e.g. Newton steps per centre.
+    pub fn detail(&self) -> Option<String> {
+        self.0.detail().map(str::to_string)
     }
 }
