@@ -1,6 +1,12 @@
 //! One active-learning run (Algorithm 1 of Zhang, Zhang, Pilanci 2025 with the reference's spiral
-//! protocol): query pool points from the analytic centre's predictions, reveal their labels from the
-//! ground-truth oracle, cut where the centre is wrong, recentre.
+//! protocol): query pool points from the analytic centre's predictions, reveal their labels, cut
+//! where the centre is wrong, recentre.
+//!
+//! The oracle is either the dataset's ground truth ([`Experiment::step`], [`Experiment::run`]) or a
+//! person: [`Experiment::propose`] starts a round and leaves its points pending,
+//! [`Experiment::answer`] reveals one label at a time, [`Experiment::undo`] takes the last one back.
+//! `step` is `propose` followed by `answer` with the hidden labels in query order, so both paths
+//! share one implementation and give the same bits.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -38,6 +44,16 @@ pub struct Query {
     pub prediction: f64,
     /// Whether it became a cut (the centre got it wrong: `y f_i(c) <= 0`).
     pub cut: bool,
+}
+
+/// One answered label, as the run records it for undo and replay.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    /// Pool index.
+    pub point: usize,
+    /// The label given, `±1`.
+    pub label: f64,
 }
 
 /// What happened in one round.
@@ -85,6 +101,14 @@ pub struct Snapshot {
     pub log_det: f64,
     /// Set once the run has stopped.
     pub stopped: Option<StopReason>,
+    /// Pool points proposed this round and still waiting for a label, in query order (see
+    /// [`Experiment::propose`]); omitted from JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<usize>,
+    /// Labels answered so far in the round in progress (the round's record is written when it
+    /// ends); omitted from JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<Query>,
 }
 
 /// The run's outcome, as the CLI prints it and tests assert on.
@@ -138,6 +162,16 @@ pub struct Experiment {
     stop: Option<StopReason>,
     /// Test accuracy of the current centre (recomputed when the centre moves).
     accuracy: Option<f64>,
+    /// The round in progress: proposed points still waiting for a label, in query order.
+    pub(crate) pending: Vec<usize>,
+    /// `f_i(c)` of each pending point at the centre that proposed it.
+    pub(crate) pending_f: Vec<f64>,
+    /// Labels answered so far in the round in progress.
+    pub(crate) answered: Vec<Query>,
+    /// Cuts at the start of the round in progress.
+    pub(crate) round_first_cut: usize,
+    /// Every answered label, in order (what [`Experiment::undo`] and the run record replay).
+    pub(crate) answers: Vec<Answer>,
 }
 
 impl Experiment {
@@ -147,6 +181,18 @@ impl Experiment {
         config.validate()?;
         let (pool, test) = Pool::from_dataset(data)?;
         let patterns = Patterns::sample(&pool, config.gates, config.gate_seed);
+        Experiment::from_parts(config, data.name.clone(), pool, test, patterns)
+    }
+
+    /// A fresh run (no labels yet) on a given pool, test set and patterns: checks the work bound
+    /// and starts at the centre of the ball. `config` must already be validated.
+    pub(crate) fn from_parts(
+        config: Config,
+        dataset: String,
+        pool: Pool,
+        test: Pool,
+        patterns: Patterns,
+    ) -> Result<Experiment> {
         let work = 2 * pool.d * patterns.m * config.budget_cuts.min(pool.n);
         if work > MAX_WORK {
             let max = (MAX_WORK / (2 * pool.d * patterns.m)).max(1);
@@ -162,7 +208,7 @@ impl Experiment {
         let test_accuracy = accuracy(&test, &centre.theta);
         Ok(Experiment {
             tried: vec![false; pool.n],
-            dataset: data.name.clone(),
+            dataset,
             config,
             pool,
             test,
@@ -173,14 +219,46 @@ impl Experiment {
             rounds: Vec::new(),
             stop: None,
             accuracy: test_accuracy,
+            pending: Vec::new(),
+            pending_f: Vec::new(),
+            answered: Vec::new(),
+            round_first_cut: 0,
+            answers: Vec::new(),
         })
     }
 
-    /// One round: choose points by the query rule, reveal their labels (stopping at either
-    /// budget), cut each one the current centre gets wrong, and recentre if anything was cut.
+    /// One round with the ground-truth oracle: [`Self::propose`] points by the query rule, then
+    /// [`Self::answer`] each with its hidden label in query order (the round ends early at either
+    /// budget): each point the current centre gets wrong becomes a cut, and the centre moves if
+    /// anything was cut. A round already in progress (proposed, partly answered) is finished.
+    /// Errors (field `active.label`) if a pending point has no known label (a user point waiting
+    /// for the person).
     pub fn step(&mut self) -> Result<Snapshot> {
+        self.propose()?;
+        if let Some(&i) = self.pending.iter().find(|&&i| !is_label(self.pool.y[i])) {
+            return Err(Error::UnknownName {
+                field: "active.label".into(),
+                value: format!("unknown (pool point {i})"),
+                expected: "-1, 1: this point needs the person's answer".into(),
+            });
+        }
+        while let Some(&i) = self.pending.first() {
+            self.answer(i, self.pool.y[i])?;
+        }
+        Ok(self.snapshot())
+    }
+
+    /// Starts a round (Algorithm 1's query step): the pool points the query rule picks from the
+    /// current centre's predictions `f_i(c)` (two for the confident pair, one for the least
+    /// confident), stored as pending until [`Self::answer`]ed. If a round is already in progress,
+    /// returns its points still pending. Empty once the run has stopped; empty, with the stop
+    /// reason [`StopReason::PoolExhausted`], when every pool point has been tried.
+    pub fn propose(&mut self) -> Result<Vec<usize>> {
         if self.stop.is_some() {
-            return Ok(self.snapshot());
+            return Ok(Vec::new());
+        }
+        if !self.pending.is_empty() {
+            return Ok(self.pending.clone());
         }
         let theta = &self.centre.theta;
         let f: Vec<f64> = (0..self.pool.n)
@@ -189,30 +267,102 @@ impl Experiment {
         let picks = select(self.config.query, &f, &self.tried);
         if picks.is_empty() {
             self.stop = Some(StopReason::PoolExhausted);
-            return Ok(self.snapshot());
+            return Ok(Vec::new());
         }
-        let first_new = self.vs.cuts();
-        let mut queries = Vec::new();
-        for i in picks {
-            if self.labels_used >= self.config.budget_labels
-                || self.vs.cuts() >= self.config.budget_cuts
-            {
-                break;
-            }
-            let y = self.pool.y[i];
-            self.tried[i] = true;
-            self.labels_used += 1;
-            let cut = y * f[i] <= 0.0;
-            if cut {
-                self.vs.add_cut(&self.pool, &self.patterns, i, y)?;
-            }
-            queries.push(Query {
-                point: i,
-                label: y,
-                prediction: f[i],
-                cut,
+        self.pending_f = picks.iter().map(|&i| f[i]).collect();
+        self.pending = picks;
+        self.answered.clear();
+        self.round_first_cut = self.vs.cuts();
+        Ok(self.pending.clone())
+    }
+
+    /// The points of the round in progress still waiting for a label, in query order (empty
+    /// between rounds).
+    pub fn pending(&self) -> &[usize] {
+        &self.pending
+    }
+
+    /// The centre's predictions `f_i(c)` of the pending points, in the order of [`Self::pending`].
+    pub fn pending_predictions(&self) -> &[f64] {
+        &self.pending_f
+    }
+
+    /// Every label answered so far, in order.
+    pub fn answers(&self) -> &[Answer] {
+        &self.answers
+    }
+
+    /// The oracle's label of pool point `i` if it is known (`None` for a user point waiting for the
+    /// person, or an index outside the pool).
+    pub fn known_label(&self, i: usize) -> Option<f64> {
+        self.pool.y.get(i).copied().filter(|&y| is_label(y))
+    }
+
+    /// Reveals the label `label` (`±1`) of the pending point `point` (a pool index): it counts as a
+    /// label, and if the centre that proposed it got it wrong (`label f_i(c) <= 0`) it becomes a cut
+    /// (Theorem 4.1; a point is never cut twice, as it is never proposed again). The round ends when
+    /// every pending point is answered or a budget is reached: the centre moves if anything was cut,
+    /// the round is recorded and the stop reason set, as in [`Self::step`]; the points left pending
+    /// are dropped (not tried). Errors: `label` not `±1` (field `active.label`); `point` outside the
+    /// pool or not pending (field `active.point`).
+    pub fn answer(&mut self, point: usize, label: f64) -> Result<Snapshot> {
+        if !is_label(label) {
+            return Err(Error::UnknownName {
+                field: "active.label".into(),
+                value: label.to_string(),
+                expected: "-1, 1".into(),
             });
         }
+        if point >= self.pool.n {
+            return Err(Error::out_of_range(
+                "active.point",
+                point,
+                0,
+                self.pool.n - 1,
+            ));
+        }
+        let Some(k) = self.pending.iter().position(|&i| i == point) else {
+            let expected = if self.pending.is_empty() {
+                "a pending point, but none is pending (propose a round first)".to_string()
+            } else {
+                let list: Vec<String> = self.pending.iter().map(|i| i.to_string()).collect();
+                format!("a pending point: {}", list.join(", "))
+            };
+            return Err(Error::UnknownName {
+                field: "active.point".into(),
+                value: point.to_string(),
+                expected,
+            });
+        };
+        let f = self.pending_f[k];
+        let cut = label * f <= 0.0;
+        if cut {
+            self.vs.add_cut(&self.pool, &self.patterns, point, label)?;
+        }
+        self.pending.remove(k);
+        self.pending_f.remove(k);
+        self.tried[point] = true;
+        self.labels_used += 1;
+        self.answers.push(Answer { point, label });
+        self.answered.push(Query {
+            point,
+            label,
+            prediction: f,
+            cut,
+        });
+        if self.pending.is_empty()
+            || self.labels_used >= self.config.budget_labels
+            || self.vs.cuts() >= self.config.budget_cuts
+        {
+            self.finish_round()?;
+        }
+        Ok(self.snapshot())
+    }
+
+    /// Ends the round in progress: recentres if anything was cut (warm-started from the previous
+    /// centre), records the round, sets the stop reason and drops the points left pending.
+    fn finish_round(&mut self) -> Result<()> {
+        let first_new = self.round_first_cut;
         let mut newton_steps = 0;
         if self.vs.cuts() > first_new {
             let p = gate_network(&self.vs, &self.patterns)?;
@@ -222,9 +372,12 @@ impl Experiment {
             newton_steps = self.centre.newton_steps;
             self.accuracy = accuracy(&self.test, &self.centre.theta);
         }
+        self.pending.clear();
+        self.pending_f.clear();
+        self.round_first_cut = self.vs.cuts();
         self.rounds.push(RoundRecord {
             round: self.rounds.len() + 1,
-            queries,
+            queries: std::mem::take(&mut self.answered),
             labels_used: self.labels_used,
             cuts: self.vs.cuts(),
             constraints: self.vs.rows(),
@@ -242,7 +395,67 @@ impl Experiment {
         } else {
             None
         };
+        Ok(())
+    }
+
+    /// Answers every pending point whose label is known (in query order) and returns the points
+    /// still waiting for the person (empty if the round ended).
+    pub fn auto_answer(&mut self) -> Result<Vec<usize>> {
+        let known: Vec<usize> = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|&i| is_label(self.pool.y[i]))
+            .collect();
+        for i in known {
+            if self.pending.contains(&i) {
+                self.answer(i, self.pool.y[i])?;
+            }
+        }
+        Ok(self.pending.clone())
+    }
+
+    /// Takes back the last answered label: rebuilds the run from its first centre by replaying the
+    /// earlier answers (deterministic, so every centre is bit-identical to the one the run had),
+    /// then proposes again, so the undone point is pending as it was before its answer. Errors
+    /// (field `active.undo`) when no label has been answered.
+    pub fn undo(&mut self) -> Result<Snapshot> {
+        let Some((_, earlier)) = self.answers.split_last() else {
+            return Err(Error::Empty {
+                field: "active.undo (answered labels)".into(),
+                min: 1,
+            });
+        };
+        let earlier = earlier.to_vec();
+        let mut fresh = self.restarted()?;
+        fresh.replay(&earlier)?;
+        fresh.propose()?;
+        *self = fresh;
         Ok(self.snapshot())
+    }
+
+    /// The same run before any label: same config, pool, test set and patterns.
+    pub(crate) fn restarted(&self) -> Result<Experiment> {
+        Experiment::from_parts(
+            self.config.clone(),
+            self.dataset.clone(),
+            self.pool.clone(),
+            self.test.clone(),
+            self.patterns.clone(),
+        )
+    }
+
+    /// Replays `answers` in order, proposing a round whenever none is in progress. Errors (field
+    /// `active.point`) if an answer's point is not pending at its turn (the record does not fit
+    /// this run).
+    pub(crate) fn replay(&mut self, answers: &[Answer]) -> Result<()> {
+        for a in answers {
+            if self.pending.is_empty() {
+                self.propose()?;
+            }
+            self.answer(a.point, a.label)?;
+        }
+        Ok(())
     }
 
     /// Steps until a budget is spent or the pool runs out (each round reveals at least one label,
@@ -267,6 +480,8 @@ impl Experiment {
             newton_steps: last.map_or(0, |r| r.newton_steps),
             log_det: self.centre.log_det,
             stopped: self.stop,
+            pending: self.pending.clone(),
+            answered: self.answered.clone(),
         }
     }
 
@@ -311,6 +526,21 @@ impl Experiment {
         &self.vs
     }
 
+    /// The run's config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The dataset's name (a preset's, or `user` for [`Self::from_points`]).
+    pub fn dataset_name(&self) -> &str {
+        &self.dataset
+    }
+
+    /// The test points (with bias column) and labels that measure accuracy (possibly empty).
+    pub fn test_set(&self) -> &Pool {
+        &self.test
+    }
+
     /// The pool.
     pub fn pool(&self) -> &Pool {
         &self.pool
@@ -353,15 +583,23 @@ impl Experiment {
     }
 }
 
-/// Fraction of `pool`'s points where the ReLU network of `theta` has `y f(x) > 0`.
+/// Whether `y` is a label `±1` (a user point waiting for the person has `NaN`).
+pub(crate) fn is_label(y: f64) -> bool {
+    y == 1.0 || y == -1.0
+}
+
+/// Fraction of `pool`'s points with a known label where the ReLU network of `theta` has
+/// `y f(x) > 0` (`None` if no label is known).
 fn accuracy(pool: &Pool, theta: &[f64]) -> Option<f64> {
-    if pool.n == 0 {
+    let known = (0..pool.n).filter(|&i| is_label(pool.y[i]));
+    let total = known.clone().count();
+    if total == 0 {
         return None;
     }
-    let right = (0..pool.n)
+    let right = known
         .filter(|&i| pool.y[i] * network_output(pool.row(i), theta) > 0.0)
         .count();
-    Some(right as f64 / pool.n as f64)
+    Some(right as f64 / total as f64)
 }
 
 /// Parses a JSON [`Config`], validates it, generates its dataset, runs to a budget or pool

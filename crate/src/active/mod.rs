@@ -33,10 +33,14 @@ pub mod experiment;
 pub mod feasible;
 pub mod final_solve;
 pub mod hessian;
+pub mod oracle;
 pub mod patterns;
 pub mod pool;
 pub mod query;
+pub mod replay;
 pub mod version_space;
 
 pub use config::{Config, QueryRule};
-pub use experiment::{Experiment, Report, Snapshot, StopReason, run_json};
+pub use experiment::{Answer, Experiment, Report, Snapshot, StopReason, run_json};
+pub use oracle::UserPoint;
+pub use replay::RunRecord;
