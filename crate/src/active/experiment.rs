@@ -422,7 +422,7 @@ impl Experiment {
     pub fn undo(&mut self) -> Result<Snapshot> {
         let Some((_, earlier)) = self.answers.split_last() else {
             return Err(Error::Empty {
-                field: "active.undo (answered labels)".into(),
+                field: "active.undo".into(),
                 min: 1,
             });
         };
