@@ -32,6 +32,7 @@ pub mod dense;
 pub mod experiment;
 pub mod feasible;
 pub mod final_solve;
+pub mod fista;
 pub mod hessian;
 pub mod oracle;
 pub mod patterns;

@@ -1,0 +1,355 @@
+//! The final convex solve (AFS): KKT residuals, exact feasibility, an independent dense check on a
+//! tiny problem, the spiral protocol's final accuracy, and bit-for-bit determinism.
+
+use convexlab::active::final_solve::{FinalSolve, FinalSolveOptions, final_solve};
+use convexlab::active::patterns::Patterns;
+use convexlab::active::pool::Pool;
+use convexlab::active::{Config, Experiment};
+use convexlab::rng::Stream;
+
+/// A pool of `n` Gaussian points labelled by the sign of `p0 p1` (XOR-like) and its patterns.
+fn random_problem(n: usize, gates: usize, seed: u64) -> (Pool, Patterns) {
+    let mut s = Stream::new(seed);
+    let pts: Vec<f64> = (0..2 * n).map(|_| s.gaussian()).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            if pts[2 * i] * pts[2 * i + 1] > 0.0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect();
+    let pool = Pool::with_bias(&pts, 2, &y);
+    let pat = Patterns::sample(&pool, gates, seed + 100);
+    (pool, pat)
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Independent check of every sign constraint `(2 D_ij - 1) x_i^T theta_b >= -tol`.
+fn assert_feasible(pool: &Pool, pat: &Patterns, points: &[usize], theta: &[f64], tol: f64) {
+    let d = pool.d;
+    for &i in points {
+        for (b, tb) in theta.chunks_exact(d).enumerate() {
+            let sigma = 2.0 * f64::from(pat.row(i)[b / 2]) - 1.0;
+            let c = sigma * dot(pool.row(i), tb);
+            assert!(c >= -tol, "point {i} block {b}: {c}");
+        }
+    }
+}
+
+/// `(1 / 2n) ||y - f||^2 + beta sum ||theta_b||` computed directly.
+fn objective(pool: &Pool, pat: &Patterns, points: &[usize], theta: &[f64], beta: f64) -> f64 {
+    let d = pool.d;
+    let n = points.len() as f64;
+    let mut loss = 0.0;
+    for &i in points {
+        let f: f64 = theta
+            .chunks_exact(2 * d)
+            .zip(pat.row(i))
+            .map(|(pair, &dij)| {
+                f64::from(dij) * (dot(pool.row(i), &pair[..d]) - dot(pool.row(i), &pair[d..]))
+            })
+            .sum();
+        loss += (pool.y[i] - f).powi(2);
+    }
+    let reg: f64 = theta.chunks_exact(d).map(|b| dot(b, b).sqrt()).sum::<f64>();
+    loss / (2.0 * n) + beta * reg
+}
+
+fn labels_of(pool: &Pool, points: &[usize]) -> Vec<f64> {
+    points.iter().map(|&i| pool.y[i]).collect()
+}
+
+#[test]
+fn kkt_residuals_are_small_on_random_problems() {
+    for (seed, beta) in [(1, 1e-3), (2, 1e-4), (3, 1e-5), (4, 1e-2)] {
+        let (pool, pat) = random_problem(40, 80, seed);
+        let points: Vec<usize> = (0..12).map(|k| 3 * k).collect();
+        let labels = labels_of(&pool, &points);
+        let opts = FinalSolveOptions {
+            beta,
+            ..FinalSolveOptions::default()
+        };
+        let fs = final_solve(&pool, &pat, &points, &labels, &opts).unwrap();
+        eprintln!(
+            "seed {seed} beta {beta}: m = {}, objective {:.6e}, loss {:.3e}, iterations {} \
+             (outer {}, rho {}), active blocks {}, kkt {:?}",
+            pat.m,
+            fs.objective,
+            fs.loss,
+            fs.iterations,
+            fs.outer_iterations,
+            fs.rho,
+            fs.active_blocks,
+            fs.kkt
+        );
+        // Small beta makes the problem ill-conditioned: the default 200 000 iterations may stop
+        // short of tol = 1e-9, but not of the 1e-6 checked here.
+        if beta >= 1e-3 {
+            assert!(fs.converged, "seed {seed}");
+        }
+        assert!(fs.kkt.stationarity <= 1e-6, "seed {seed}: {:?}", fs.kkt);
+        assert!(fs.kkt.complementarity <= 1e-6, "seed {seed}: {:?}", fs.kkt);
+        assert_eq!(fs.kkt.dual, 0.0);
+        assert!(fs.kkt.primal <= 1e-12, "seed {seed}: {:?}", fs.kkt);
+        assert_feasible(&pool, &pat, &points, &fs.theta, 1e-9);
+        let direct = objective(&pool, &pat, &points, &fs.theta, beta);
+        assert!((direct - fs.objective).abs() <= 1e-12 * direct.max(1.0));
+    }
+}
+
+#[test]
+fn a_large_beta_gives_zero() {
+    let (pool, pat) = random_problem(30, 40, 9);
+    let points: Vec<usize> = (0..10).collect();
+    let labels = labels_of(&pool, &points);
+    // beta above every block's gradient norm at 0 makes theta = 0 optimal.
+    let opts = FinalSolveOptions {
+        beta: 100.0,
+        ..FinalSolveOptions::default()
+    };
+    let fs = final_solve(&pool, &pat, &points, &labels, &opts).unwrap();
+    assert!(fs.theta.iter().all(|&v| v == 0.0));
+    assert_eq!(fs.objective, 0.5);
+    assert_eq!(fs.kkt.stationarity, 0.0);
+}
+
+/// Euclidean projection onto the cone `{u : a_k^T u >= 0}` (rows `a`, length `d`), by brute force
+/// over active sets: the nearest feasible projection onto a face's subspace.
+fn project_cone(v: &[f64], a: &[Vec<f64>]) -> Vec<f64> {
+    let d = v.len();
+    let r = a.len();
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for set in 0u32..(1 << r) {
+        let rows: Vec<&Vec<f64>> = (0..r)
+            .filter(|k| set >> k & 1 == 1)
+            .map(|k| &a[k])
+            .collect();
+        // Projection onto {u : a_k^T u = 0, k in set}: v - A^T (A A^T)^+ A v, by Gram-Schmidt.
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        for row in rows {
+            let mut w = row.clone();
+            for q in &basis {
+                let c = dot(&w, q);
+                w.iter_mut().zip(q).for_each(|(x, y)| *x -= c * y);
+            }
+            let nw = dot(&w, &w).sqrt();
+            if nw > 1e-12 {
+                basis.push(w.iter().map(|x| x / nw).collect());
+            }
+        }
+        let mut u = v.to_vec();
+        for q in &basis {
+            let c = dot(&u, q);
+            u.iter_mut().zip(q).for_each(|(x, y)| *x -= c * y);
+        }
+        if a.iter().all(|row| dot(row, &u) >= -1e-13) {
+            let dist: f64 = u.iter().zip(v).map(|(x, y)| (x - y).powi(2)).sum();
+            if best.as_ref().is_none_or(|(b, _)| dist < *b) {
+                best = Some((dist, u));
+            }
+        }
+    }
+    let _ = d;
+    best.unwrap().1
+}
+
+#[test]
+fn matches_an_independent_dense_solver_on_a_tiny_problem() {
+    // A tiny problem solved by plain projected-proximal gradient: the prox of
+    // beta ||u|| + indicator(cone) is the group shrinkage of the cone projection.
+    let (pool, pat) = random_problem(6, 6, 5);
+    let points: Vec<usize> = vec![0, 1, 2, 3, 4];
+    let labels = labels_of(&pool, &points);
+    let beta = 1e-2;
+    let opts = FinalSolveOptions {
+        beta,
+        ..FinalSolveOptions::default()
+    };
+    let fs = final_solve(&pool, &pat, &points, &labels, &opts).unwrap();
+    let (d, m, n) = (pool.d, pat.m, points.len());
+    let cones: Vec<Vec<Vec<f64>>> = (0..2 * m)
+        .map(|b| {
+            points
+                .iter()
+                .map(|&i| {
+                    let s = 2.0 * f64::from(pat.row(i)[b / 2]) - 1.0;
+                    pool.row(i).iter().map(|x| s * x).collect()
+                })
+                .collect()
+        })
+        .collect();
+    let lip: f64 = points
+        .iter()
+        .map(|&i| {
+            2.0 * dot(pool.row(i), pool.row(i))
+                * pat.row(i).iter().map(|&v| f64::from(v)).sum::<f64>()
+        })
+        .sum::<f64>()
+        / n as f64;
+    let eta = 1.0 / lip;
+    let mut theta = vec![0.0; 2 * d * m];
+    for _ in 0..200_000 {
+        // Gradient of the loss.
+        let mut g = vec![0.0; theta.len()];
+        for &i in &points {
+            let x = pool.row(i);
+            let mut f = 0.0;
+            for j in 0..m {
+                if pat.row(i)[j] == 1 {
+                    f += dot(x, &theta[2 * j * d..(2 * j + 1) * d])
+                        - dot(x, &theta[(2 * j + 1) * d..(2 * j + 2) * d]);
+                }
+            }
+            let r = pool.y[i] - f;
+            for j in 0..m {
+                if pat.row(i)[j] == 1 {
+                    for c in 0..d {
+                        g[2 * j * d + c] -= r * x[c] / n as f64;
+                        g[(2 * j + 1) * d + c] += r * x[c] / n as f64;
+                    }
+                }
+            }
+        }
+        for b in 0..2 * m {
+            let v: Vec<f64> = (0..d)
+                .map(|c| theta[b * d + c] - eta * g[b * d + c])
+                .collect();
+            let p = project_cone(&v, &cones[b]);
+            let np = dot(&p, &p).sqrt();
+            let scale = if np > eta * beta {
+                1.0 - eta * beta / np
+            } else {
+                0.0
+            };
+            for c in 0..d {
+                theta[b * d + c] = scale * p[c];
+            }
+        }
+    }
+    let dense = objective(&pool, &pat, &points, &theta, beta);
+    eprintln!(
+        "tiny: m = {m}, AFS objective {:.12}, dense {:.12}, kkt {:?}",
+        fs.objective, dense, fs.kkt
+    );
+    assert!(
+        (fs.objective - dense).abs() <= 1e-9,
+        "{} vs {dense}",
+        fs.objective
+    );
+    // The fitted values are unique (the loss is strictly convex in them).
+    let fit = |t: &[f64]| -> Vec<f64> {
+        points
+            .iter()
+            .map(|&i| {
+                t.chunks_exact(2 * d)
+                    .zip(pat.row(i))
+                    .map(|(pair, &dij)| {
+                        f64::from(dij)
+                            * (dot(pool.row(i), &pair[..d]) - dot(pool.row(i), &pair[d..]))
+                    })
+                    .sum()
+            })
+            .collect()
+    };
+    for (a, b) in fit(&fs.theta).iter().zip(fit(&theta)) {
+        assert!((a - b).abs() <= 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn spiral_final_solve_over_five_gate_seeds() {
+    let data = Config::default().data.generate().unwrap();
+    let (_, test) = Pool::from_dataset(&data).unwrap();
+    let mut rows = Vec::new();
+    for seed in 0..5 {
+        let config = Config {
+            gate_seed: seed,
+            ..Config::default()
+        };
+        let mut exp = Experiment::new(config, &data).unwrap();
+        let report = exp.run().unwrap();
+        let fs: FinalSolve = exp.final_solve(&FinalSolveOptions::default()).unwrap();
+        let acc = fs.test_accuracy(&data).unwrap().unwrap();
+        assert_eq!(Some(acc), fs.accuracy(&test));
+        let centre = report.test_accuracy.unwrap();
+        eprintln!(
+            "seed {seed}: cuts {}, m {}, centre acc {centre:.3}, AFS acc {acc:.3}, objective \
+             {:.6e}, loss {:.3e}, iterations {} (outer {}, rho {}), active blocks {}, \
+             converged {}, kkt {:?}",
+            report.cuts,
+            report.patterns,
+            fs.objective,
+            fs.loss,
+            fs.iterations,
+            fs.outer_iterations,
+            fs.rho,
+            fs.active_blocks,
+            fs.converged,
+            fs.kkt
+        );
+        let points = &exp.version_space().points;
+        assert_feasible(exp.pool(), exp.patterns(), points, &fs.theta, 1e-9);
+        assert!(fs.kkt.primal <= 1e-12, "seed {seed}: {:?}", fs.kkt);
+        rows.push((centre, acc));
+    }
+    let mean_afs = rows.iter().map(|r| r.1).sum::<f64>() / 5.0;
+    let mean_centre = rows.iter().map(|r| r.0).sum::<f64>() / 5.0;
+    eprintln!("mean centre acc {mean_centre:.3}, mean AFS acc {mean_afs:.3}");
+    assert!(rows[0].1 > 0.6, "seed 0 AFS accuracy {}", rows[0].1);
+    assert!(mean_afs >= mean_centre - 0.1, "{mean_afs} vs {mean_centre}");
+}
+
+#[test]
+fn same_inputs_same_bits_whatever_the_threads() {
+    let config = Config {
+        gates: 300,
+        gate_seed: 7,
+        ..Config::default()
+    };
+    let data = config.data.generate().unwrap();
+    let mut exp = Experiment::new(config, &data).unwrap();
+    exp.run().unwrap();
+    let opts = FinalSolveOptions::default();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| exp.final_solve(&opts).unwrap())
+    };
+    let a = run(1);
+    let b = run(3);
+    let c = exp.final_solve(&opts).unwrap();
+    let bits = |f: &FinalSolve| f.theta.iter().map(|v| v.to_bits()).collect::<Vec<u64>>();
+    assert_eq!(bits(&a), bits(&b));
+    assert_eq!(bits(&a), bits(&c));
+    assert_eq!(a.objective.to_bits(), b.objective.to_bits());
+    assert_eq!(a, c);
+}
+
+#[test]
+fn inputs_are_checked() {
+    let (pool, pat) = random_problem(10, 10, 1);
+    let opts = FinalSolveOptions::default();
+    let e = final_solve(&pool, &pat, &[], &[], &opts).unwrap_err();
+    assert_eq!(e.field(), Some("active.final points"));
+    let e = final_solve(&pool, &pat, &[10], &[1.0], &opts).unwrap_err();
+    assert_eq!(e.field(), Some("active.final points"));
+    let e = final_solve(
+        &pool,
+        &pat,
+        &[0],
+        &[1.0],
+        &FinalSolveOptions {
+            tol: 0.0,
+            ..opts.clone()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("active.final.tol"));
+}
