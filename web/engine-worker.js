@@ -26,23 +26,41 @@ const commands = {
   runLab: ({ lab, config }) => JSON.parse(wasm.runLab(lab, JSON.stringify(config))),
   panicForTest: () => wasm.panicForTest(),
   activeDefaultConfig: () => JSON.parse(wasm.activeDefaultConfig()),
-  activeNew: ({ config }) => {
+  activeDataset: ({ config }) => {
     const lab = new wasm.ActiveLab(JSON.stringify(config));
+    try {
+      return lab.dataset();
+    } finally {
+      lab.free();
+    }
+  },
+  activeNew: ({ config, points, test, record }) => {
+    const lab = record !== undefined
+      ? wasm.ActiveLab.importRun(record)
+      : points
+        ? wasm.ActiveLab.fromPoints(JSON.stringify(config), points, test ?? [])
+        : new wasm.ActiveLab(JSON.stringify(config));
     active?.free();
     active = lab;
     return { dataset: lab.dataset(), report: lab.report(), snapshot: lab.snapshot() };
   },
-  activeStep: () => activeLab().step(),
-  activeSnapshot: () => activeLab().snapshot(),
-  activeRun: (_, progress) => {
+  // Rounds until `rounds` more are done, the run stops, or a queried point needs the person's label.
+  activeAdvance: ({ rounds = 1 }, progress) => {
     const lab = activeLab();
-    let s = lab.snapshot();
-    while (!s.stopped) {
-      s = lab.step();
+    let done = 0;
+    for (;;) {
+      const before = lab.snapshot().round;
+      const need = Array.from(lab.proposeAndAutoAnswer());
+      const s = lab.snapshot();
+      if (need.length > 0) return { need, snapshot: s };
+      if (s.round > before) done += 1;
+      if (s.stopped || done >= rounds) return { need: [], snapshot: s };
       progress(s);
     }
-    return lab.report();
   },
+  activeAnswer: ({ point, label }) => activeLab().answer(point, label),
+  activeSnapshot: () => activeLab().snapshot(),
+  activeExport: () => activeLab().export(),
   activeReport: () => activeLab().report(),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),

@@ -47,9 +47,54 @@ for (const isolation of [true, false]) {
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
       const inPage = await page.evaluate(() => globalThis.convexlab.engine.request('activeReport'));
       await page.close();
-      const native = runNativeCli('active', inPage.config);
+      const native = runNativeCli('active', inPage.config).report;
       assert.equal(inPage.config.data.preset, 'moons');
       assert.deepEqual(inPage, native);
+    });
+
+    test('you are the oracle: answer by key, undo, and the answers survive a reload', async () => {
+      const page = await openPage(browser.context, `${server.url}#lab=active&active_oracle=you&active_gates=300`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.keyboard.press('s');
+      await page.waitForSelector('#active-ask:not([hidden])');
+      await page.keyboard.press('1');
+      await page.waitForFunction(() => location.hash.includes('active_answers=0%3A%2B'));
+      await page.keyboard.press('a');
+      await page.waitForFunction(() => document.querySelector('[data-stat="round"]')?.textContent === '1');
+      assert.equal(await stat(page, 'labels used'), '2');
+      const afterRound = await page.textContent('#active-stats');
+      await page.keyboard.press('s');
+      await page.waitForSelector('#active-ask:not([hidden])');
+      await page.keyboard.press('2');
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '3');
+      await page.keyboard.press('u');
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '2');
+      assert.equal(await page.textContent('#active-stats'), afterRound, 'undo restores the state exactly');
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '2', null, { timeout: 60_000 });
+      assert.equal(await page.textContent('#active-stats'), afterRound, 'a reload replays the answers');
+      assert.equal(await page.isVisible('#active-ask'), true);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('draw mode: clicks add points, labelled ones are answered without asking', async () => {
+      const page = await openPage(browser.context, `${server.url}#lab=active&active_data=draw&active_gates=200`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Draw mode'), null, { timeout: 60_000 });
+      const box = await page.locator('#active-points').boundingBox();
+      const click = async (fx, fy, modifiers) => {
+        await page.click('#active-points', { position: { x: fx * box.width, y: fy * box.height }, modifiers });
+        await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'));
+      };
+      await click(0.2, 0.2, ['Shift']);
+      await click(0.8, 0.8, ['Alt']);
+      await click(0.3, 0.7);
+      assert.match(new URL(page.url()).hash, /active_points=[^&]*%2B[^&]*-[^&]*%3F/);
+      await page.keyboard.press('s');
+      await page.waitForFunction(() => document.querySelector('[data-stat="round"]')?.textContent === '1');
+      assert.equal(await page.isVisible('#active-ask'), false, 'both queried points had labels');
+      assert.deepEqual(page.errors, []);
+      await page.close();
     });
 
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {

@@ -6,10 +6,12 @@ import uPlot from '../pkg/vendor/uPlot.esm.js';
 import { bindControl } from '../state.js';
 import { drawField, drawPoints } from '../plot/heatmap.js';
 import { showFieldError, clearFieldErrors } from '../errors.js';
+import { loadPoints, savePoints, loadAnswers, saveAnswers } from './active-points.js';
 
 export const title = 'Active learning by cutting planes';
 
 const PRESETS = ['spiral', 'moons', 'xor', 'circles', 'blobs'];
+const DRAW_BOUNDS = [-1.1, 1.1, -1.1, 1.1];
 const FIELD = 64; // heatmap resolution (values per side)
 const SIZE = 420; // canvas CSS size
 
@@ -23,7 +25,7 @@ export async function render(container, app) {
       test points, black rings the cuts, dashed rings the last queries.</p>
       <form class="controls" id="active-form" novalidate>
         <label class="control">Data
-          <select id="active-data">${PRESETS.map((p) => `<option>${p}</option>`).join('')}</select>
+          <select id="active-data">${PRESETS.map((p) => `<option>${p}</option>`).join('')}<option value="draw">your points (draw)</option></select>
           <span class="field-error" data-error-for="active.data"></span></label>
         <label class="control">Points
           <input id="active-n" type="number" min="4" max="10000">
@@ -43,6 +45,11 @@ export async function render(container, app) {
             <option value="confident_pair">most confident pair (paper, spiral)</option>
             <option value="least_confident">least confident (paper, sentiment)</option>
           </select></label>
+        <label class="control">Oracle
+          <select id="active-oracle">
+            <option value="auto">the preset's labels (auto)</option>
+            <option value="you">you answer</option>
+          </select></label>
         <label class="control">Cut budget
           <input id="active-budget" type="number" min="1" max="2000">
           <span class="field-error" data-error-for="active.budget_cuts"></span></label>
@@ -51,13 +58,25 @@ export async function render(container, app) {
       <div class="lab-row">
         <div class="field" style="width:${SIZE}px;height:${SIZE}px">
           <canvas id="active-field" class="field-canvas" aria-hidden="true"></canvas>
-          <canvas id="active-points" class="points-canvas" role="img" aria-label="pool and test points"></canvas>
+          <canvas id="active-points" class="points-canvas" tabindex="0" role="img" aria-label="pool and test points; in draw mode click to add a point"></canvas>
         </div>
+        <p class="draw-help" id="active-draw-help" hidden>Draw mode: click adds an unlabelled point (the learner will ask you),
+        shift-click a +1 point, ctrl- or alt-click a −1 point. Keyboard: focus the plot, move the cross with the arrow keys,
+        Enter adds an unlabelled point, + and − labelled ones, Delete removes the last point.</p>
         <div class="side">
           <div class="buttons">
             <button id="active-step" aria-keyshortcuts="s" title="One round (key S)">Step</button>
             <button id="active-run" aria-keyshortcuts="r" title="Until a budget is spent or the pool runs out (key R)">Run to end</button>
+            <button id="active-undo" class="secondary" aria-keyshortcuts="u" title="Take back your last answer (key U)">Undo</button>
             <button id="active-copy" class="secondary" title="Copy this run's config as JSON, for the CLI">Copy config</button>
+            <button id="active-export" class="secondary" title="Save the whole run (points, gates, answers) as JSON">Export run</button>
+            <label class="secondary file-button">Import run<input id="active-import" type="file" accept="application/json,.json"></label>
+          </div>
+          <div id="active-ask" class="ask" hidden role="group" aria-label="Label the queried point">
+            <span id="active-ask-text"></span>
+            <button id="active-pos" aria-keyshortcuts="1" title="Key 1">+1 (blue)</button>
+            <button id="active-neg" aria-keyshortcuts="2" title="Key 2" class="neg">−1 (orange)</button>
+            <button id="active-truth" class="secondary" title="Answer with the preset's ground truth (key A)" aria-keyshortcuts="a">auto</button>
           </div>
           <p id="active-status" class="progress" aria-live="polite"></p>
           <dl class="stats" id="active-stats"></dl>
@@ -80,18 +99,24 @@ export async function render(container, app) {
     gateSeed: bindControl($('#active-gate-seed'), 'active_gate_seed', defaults.gate_seed),
     query: bindControl($('#active-query'), 'active_query', defaults.query),
     budget: bindControl($('#active-budget'), 'active_budget', defaults.budget_cuts),
+    oracle: bindControl($('#active-oracle'), 'active_oracle', 'auto'),
   };
   const num = (v) => (v === '' ? NaN : Number(v));
   const config = () => ({
     ...defaults,
-    data: { ...defaults.data, preset: get.data(), n: num(get.n()), noise: num(get.noise()), seed: num(get.seed()) },
+    data: { ...defaults.data, preset: get.data() === 'draw' ? defaults.data.preset : get.data(), n: num(get.n()), noise: num(get.noise()), seed: num(get.seed()) },
     gates: num(get.gates()),
     gate_seed: num(get.gateSeed()),
     query: get.query(),
     budget_cuts: num(get.budget()),
   });
 
-  const view = { dataset: null, bounds: null, snapshot: null, curve: [[], []], plot: null, busy: false };
+  const view = {
+    dataset: null, truth: null, bounds: null, snapshot: null, need: [], curve: [[], []], plot: null, busy: false,
+    drawn: loadPoints(), answers: loadAnswers(), cursor: { x: 0, y: 0 },
+  };
+  const drawMode = () => get.data() === 'draw';
+  const personMode = () => drawMode() || get.oracle() === 'you';
   const status = $('#active-status');
 
   async function reset() {
@@ -105,17 +130,126 @@ export async function render(container, app) {
     }
     try {
       status.textContent = 'Sampling activation patterns…';
-      const r = await app.engine.request('activeNew', { config: cfg });
-      view.dataset = r.dataset;
-      view.bounds = squareBounds(r.dataset);
-      view.report = r.report;
-      view.curve = [[0], [r.snapshot.test_accuracy ?? NaN]];
-      await show(r.snapshot);
-      status.textContent = `${r.report.patterns} distinct activation patterns, ${r.report.parameters} parameters. Press Step (S) or Run (R).`;
+      await build(cfg);
     } catch (err) {
       status.textContent = '';
       if (!showFieldError(container, err)) status.textContent = `Error: ${err.message}`;
     }
+  }
+
+  /** Makes the experiment for the current mode and replays the person's answers so far. */
+  async function build(cfg) {
+    let r;
+    view.truth = null;
+    if (drawMode()) {
+      if (view.drawn.length === 0) {
+        view.dataset = { train_x: [], train_y: [], test_x: [], test_y: [] };
+        view.bounds = DRAW_BOUNDS;
+        view.snapshot = null;
+        redrawPoints();
+        status.textContent = 'Draw mode: click in the plot to add points, then press Step.';
+        return;
+      }
+      const points = view.drawn.map((p, i) => ({ ...p, label: p.label ?? answerFor(i) }));
+      r = await app.engine.request('activeNew', { config: cfg, points, test: [] });
+    } else if (get.oracle() === 'you') {
+      const d = await app.engine.request('activeDataset', { config: cfg });
+      view.truth = d.train_y;
+      const points = [];
+      for (let i = 0; i < d.train_y.length; i++) points.push({ x: d.train_x[2 * i], y: d.train_x[2 * i + 1], label: answerFor(i) });
+      const test = d.test_y.map((label, i) => ({ x: d.test_x[2 * i], y: d.test_x[2 * i + 1], label }));
+      r = await app.engine.request('activeNew', { config: cfg, points, test });
+    } else {
+      r = await app.engine.request('activeNew', { config: cfg });
+    }
+    view.dataset = r.dataset;
+    view.bounds = drawMode() ? DRAW_BOUNDS : squareBounds(r.dataset);
+    view.report = r.report;
+    view.curve = [[0], [r.snapshot.test_accuracy ?? NaN]];
+    view.need = [];
+    // Replay the person's earlier answers: known labels are answered as the learner asks for them.
+    const replayed = view.answers.length > 0 ? await advance(Infinity, true) : null;
+    await show(replayed ?? r.snapshot);
+    if (!replayed) status.textContent = `${r.report.patterns} distinct activation patterns, ${r.report.parameters} parameters. Press Step (S) or Run (R).`;
+  }
+
+  function answerFor(i) {
+    const a = view.answers.find((a) => a.point === i);
+    return a ? a.label : null;
+  }
+
+  /** Advances `rounds` rounds, or until the person must answer; shows who is asked. */
+  async function advance(rounds, quiet = false) {
+    const r = await app.engine.request('activeAdvance', { rounds }, (s) => {
+      status.textContent = `Running: ${s.cuts} cuts, ${s.labels_used} labels…`;
+      curve(s);
+    });
+    view.need = r.need;
+    if (!quiet) await show(r.snapshot);
+    ask();
+    return r.snapshot;
+  }
+
+  function ask() {
+    const box = $('#active-ask');
+    box.hidden = view.need.length === 0;
+    if (box.hidden) return;
+    const i = view.need[0];
+    const [x, y] = [view.dataset.train_x[2 * i], view.dataset.train_x[2 * i + 1]];
+    $('#active-ask-text').textContent = `The learner asks for the label of point ${i} at (${x.toFixed(2)}, ${y.toFixed(2)}), ringed in pink:`;
+    $('#active-truth').hidden = !view.truth;
+    status.textContent = 'Waiting for your label: key 1 for +1, key 2 for −1.';
+    redrawPoints();
+  }
+
+  async function answer(label) {
+    if (view.busy || view.need.length === 0) return;
+    view.busy = true;
+    const point = view.need[0];
+    try {
+      if (label === 'truth') label = view.truth[point];
+      // Keep the answer first: an engine error must never lose what the person said.
+      view.answers.push({ point, label });
+      saveAnswers(view.answers);
+      view.dataset.train_y[point] = label;
+      const s = await app.engine.request('activeAnswer', { point, label });
+      view.need = s.pending ?? [];
+      await show(s);
+      if (view.need.length > 0) ask();
+      else {
+        $('#active-ask').hidden = true;
+        status.textContent = describe(s);
+      }
+    } catch (err) {
+      status.textContent = `Error: ${err.message}`;
+    } finally {
+      view.busy = false;
+    }
+  }
+
+  async function undo() {
+    if (view.busy || view.answers.length === 0) return;
+    view.busy = true;
+    try {
+      view.answers.pop();
+      saveAnswers(view.answers);
+      view.plot?.destroy();
+      view.plot = null;
+      await build(config());
+      if (view.need.length === 0 && view.answers.length > 0) status.textContent = 'Undone: the run is back where it was before your last answer.';
+    } catch (err) {
+      status.textContent = `Error: ${err.message}`;
+    } finally {
+      view.busy = false;
+    }
+  }
+
+  function redrawPoints() {
+    const [x0, x1] = view.bounds;
+    const need = new Set(view.need);
+    const pts = points(view.dataset, view.snapshot ?? { cut_points: [], queries: [] }, need);
+    if (drawMode()) pts.push({ x: view.cursor.x, y: view.cursor.y, label: null, kind: 'cursor' });
+    drawPoints($('#active-points'), pts, { lo: x0, hi: x1, size: SIZE });
   }
 
   async function show(snapshot) {
@@ -123,7 +257,7 @@ export async function render(container, app) {
     const [x0, x1, y0, y1] = view.bounds;
     const field = await app.engine.request('activeGrid', { nx: FIELD, ny: FIELD, bounds: [x0, x1, y0, y1] });
     drawField($('#active-field'), field, FIELD, FIELD);
-    drawPoints($('#active-points'), points(view.dataset, snapshot), { lo: x0, hi: x1, size: SIZE });
+    redrawPoints();
     stats(snapshot);
     curve(snapshot);
   }
@@ -159,42 +293,112 @@ export async function render(container, app) {
     } else view.plot.setData([xs, ys]);
   }
 
-  async function step() {
-    if (view.busy || !view.snapshot || view.snapshot.stopped) return;
+  async function go(rounds) {
+    if (view.busy || !view.snapshot || view.snapshot.stopped || view.need.length > 0) return;
     view.busy = true;
     try {
-      await show(await app.engine.request('activeStep'));
-      status.textContent = describe(view.snapshot);
+      const s = await advance(rounds);
+      if (view.need.length === 0) status.textContent = describe(s);
+      if (s.stopped) view.report = await app.engine.request('activeReport');
     } catch (err) {
       status.textContent = `Error: ${err.message}`;
     } finally {
       view.busy = false;
     }
+  }
+  const step = () => go(1);
+  const runToEnd = () => go(Infinity);
+
+  /** Adds a drawn point (draw mode) and rebuilds: new points change the activation patterns. */
+  async function addPoint(x, y, label) {
+    if (!drawMode() || view.busy) return;
+    view.drawn.push({ x, y, label });
+    savePoints(view.drawn);
+    view.answers = [];
+    saveAnswers(view.answers);
+    view.plot?.destroy();
+    view.plot = null;
+    await reset();
   }
 
-  async function runToEnd() {
-    if (view.busy || !view.snapshot || view.snapshot.stopped) return;
-    view.busy = true;
-    try {
-      const report = await app.engine.request('activeRun', {}, (s) => {
-        status.textContent = `Running: ${s.cuts} cuts, ${s.labels_used} labels…`;
-        curve(s);
-      });
-      view.report = report;
-      await show(await app.engine.request('activeSnapshot'));
-      status.textContent = describe(view.snapshot);
-    } catch (err) {
-      status.textContent = `Error: ${err.message}`;
-    } finally {
-      view.busy = false;
-    }
-  }
+  const canvasPoint = (ev) => {
+    const rect = $('#active-points').getBoundingClientRect();
+    const [x0, x1, y0, y1] = view.bounds;
+    return [x0 + ((ev.clientX - rect.left) / rect.width) * (x1 - x0), y1 - ((ev.clientY - rect.top) / rect.height) * (y1 - y0)];
+  };
+  $('#active-points').addEventListener('click', (ev) => {
+    if (!drawMode()) return;
+    const [x, y] = canvasPoint(ev);
+    addPoint(x, y, ev.shiftKey ? 1 : ev.ctrlKey || ev.altKey || ev.metaKey ? -1 : null);
+  });
+  $('#active-points').addEventListener('keydown', (ev) => {
+    if (!drawMode()) return;
+    const stepSize = 0.05;
+    const moves = { ArrowLeft: [-stepSize, 0], ArrowRight: [stepSize, 0], ArrowUp: [0, stepSize], ArrowDown: [0, -stepSize] };
+    if (moves[ev.key]) {
+      view.cursor.x = Math.max(-1, Math.min(1, view.cursor.x + moves[ev.key][0]));
+      view.cursor.y = Math.max(-1, Math.min(1, view.cursor.y + moves[ev.key][1]));
+      redrawPoints();
+    } else if (ev.key === 'Enter') addPoint(view.cursor.x, view.cursor.y, null);
+    else if (ev.key === '+') addPoint(view.cursor.x, view.cursor.y, 1);
+    else if (ev.key === '-') addPoint(view.cursor.x, view.cursor.y, -1);
+    else if (ev.key === 'Delete' || ev.key === 'Backspace') {
+      view.drawn.pop();
+      savePoints(view.drawn);
+      view.answers = [];
+      saveAnswers(view.answers);
+      reset();
+    } else return;
+    ev.preventDefault();
+    ev.stopPropagation();
+  });
 
   $('#active-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
+    // A new experiment: the person's answers belonged to the old one (drawn points are kept).
+    view.answers = [];
+    saveAnswers(view.answers);
     view.plot?.destroy();
     view.plot = null;
+    $('#active-draw-help').hidden = !drawMode();
     reset();
+  });
+  $('#active-undo').addEventListener('click', undo);
+  $('#active-pos').addEventListener('click', () => answer(1));
+  $('#active-neg').addEventListener('click', () => answer(-1));
+  $('#active-truth').addEventListener('click', () => answer('truth'));
+  $('#active-export').addEventListener('click', async () => {
+    try {
+      const json = await app.engine.request('activeExport');
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
+      a.download = 'convexlab-active-run.json';
+      a.click();
+      URL.revokeObjectURL(a.href);
+      status.textContent = 'Run exported: replay it here with Import run, or natively with convexlab active --replay.';
+    } catch (err) {
+      status.textContent = `Error: ${err.message}`;
+    }
+  });
+  $('#active-import').addEventListener('change', async (ev) => {
+    const file = ev.target.files?.[0];
+    if (!file) return;
+    try {
+      const r = await app.engine.request('activeNew', { record: await file.text() });
+      view.dataset = r.dataset;
+      view.bounds = squareBounds(r.dataset);
+      view.report = r.report;
+      view.need = r.snapshot.pending ?? [];
+      view.curve = [[0], [NaN]];
+      view.plot?.destroy();
+      view.plot = null;
+      await show(r.snapshot);
+      status.textContent = `Imported ${file.name}: ${r.snapshot.cuts} cuts, ${r.snapshot.labels_used} labels, replayed to the same bits.`;
+    } catch (err) {
+      status.textContent = `Import failed: ${err.message}`;
+    } finally {
+      ev.target.value = '';
+    }
   });
   $('#active-step').addEventListener('click', step);
   $('#active-run').addEventListener('click', runToEnd);
@@ -212,8 +416,13 @@ export async function render(container, app) {
     if (ev.target.closest?.('input, select, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === 's' || ev.key === 'S') step();
     if (ev.key === 'r' || ev.key === 'R') runToEnd();
+    if (ev.key === 'u' || ev.key === 'U') undo();
+    if (ev.key === '1') answer(1);
+    if (ev.key === '2') answer(-1);
+    if ((ev.key === 'a' || ev.key === 'A') && view.truth) answer('truth');
   };
   addEventListener('keydown', onKey);
+  $('#active-draw-help').hidden = !drawMode();
   await reset();
 }
 
@@ -232,12 +441,13 @@ function squareBounds(d) {
   return [lo, hi, lo, hi];
 }
 
-function points(d, s) {
+function points(d, s, need = new Set()) {
   const cut = new Set(s.cut_points);
-  const queried = new Set(s.queries.map((q) => q.point));
+  const queried = new Set([...(s.queries ?? []).map((q) => q.point), ...need]);
   const out = [];
   for (let i = 0; i < d.train_y.length; i++) {
-    out.push({ x: d.train_x[2 * i], y: d.train_x[2 * i + 1], label: d.train_y[i], kind: 'pool', cut: cut.has(i), queried: queried.has(i) });
+    const label = Number.isFinite(d.train_y[i]) ? d.train_y[i] : null;
+    out.push({ x: d.train_x[2 * i], y: d.train_x[2 * i + 1], label, kind: 'pool', cut: cut.has(i), queried: queried.has(i) });
   }
   for (let i = 0; i < d.test_y.length; i++) {
     out.push({ x: d.test_x[2 * i], y: d.test_x[2 * i + 1], label: d.test_y[i], kind: 'test' });

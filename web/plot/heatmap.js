@@ -32,7 +32,7 @@ export function drawField(canvas, values, nx, ny) {
 
 /**
  * Draws points on `canvas` (CSS size `size`) over the square `[lo, hi]^2`. Each point is
- * { x, y, label (+1, -1 or null), kind: 'pool' | 'test', cut, queried }.
+ * { x, y, label (+1, -1 or null), kind: 'pool' | 'test' | 'cursor', cut, queried }.
  */
 export function drawPoints(canvas, points, { lo, hi, size }) {
   const dpr = globalThis.devicePixelRatio || 1;
@@ -44,6 +44,18 @@ export function drawPoints(canvas, points, { lo, hi, size }) {
   const py = (y) => size - ((y - lo) / (hi - lo)) * size;
   for (const p of points) {
     const x = px(p.x), y = py(p.y);
+    if (p.kind === 'cursor') {
+      // The keyboard cursor of draw mode: a small cross.
+      ctx.strokeStyle = '#000';
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(x - 7, y);
+      ctx.lineTo(x + 7, y);
+      ctx.moveTo(x, y - 7);
+      ctx.lineTo(x, y + 7);
+      ctx.stroke();
+      continue;
+    }
     const r = p.kind === 'test' ? 3.5 : 4.5;
     const fill = p.label === null ? '#bbb' : p.label > 0 ? '#0072B2' : '#E69F00';
     ctx.beginPath();

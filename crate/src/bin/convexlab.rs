@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use convexlab::bench::{self, Kernel, Timing, Workload};
 use convexlab::determinism::reference_computation;
 use convexlab::labs::Lab;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lab 1: active learning of ReLU networks by cutting planes.
-    Active(LabArgs),
+    Active(ActiveArgs),
     /// Lab 2: serverless Newton sketching.
     Sketch(LabArgs),
     /// Lab 3: parameter-efficient fine-tuning (LoRA, preconditioned; spectral adapters).
@@ -45,6 +45,23 @@ struct LabArgs {
 }
 
 #[derive(clap::Args)]
+struct ActiveArgs {
+    /// The run's JSON config (as copied from the page); with --compare, a comparison config
+    /// ({"cpal": {...}, "strategies": [...], "seeds": 5, "max_labels": 50, ...}).
+    #[arg(long, value_name = "FILE.json", required_unless_present = "replay")]
+    config: Option<PathBuf>,
+    /// Learning curves of every strategy (CPAL and the baselines) over several seeds.
+    #[arg(long, conflicts_with = "replay")]
+    compare: bool,
+    /// Replay a run exported from the page ("Export run") to the same bits and print its report.
+    #[arg(long, value_name = "RUN.json", conflicts_with = "config")]
+    replay: Option<PathBuf>,
+    /// After the run, fit the final convex problem (AFS) on the cut points and report it too.
+    #[arg(long, conflicts_with = "compare")]
+    final_solve: bool,
+}
+
+#[derive(clap::Args)]
 struct BenchArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -63,7 +80,7 @@ struct BenchArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Active(a) => run_lab(Lab::Active, &a),
+        Command::Active(a) => run_active(&a),
         Command::Sketch(a) => run_lab(Lab::Sketch, &a),
         Command::Peft(a) => run_lab(Lab::Peft, &a),
         Command::Score(a) => run_lab(Lab::Score, &a),
@@ -91,6 +108,64 @@ fn run_lab(lab: Lab, args: &LabArgs) -> Result<(), String> {
         .map_err(|e| format!("--config {}: {e}", args.config.display()))?;
     let report = lab.run_json(&text).map_err(|e| e.to_string())?;
     println!("{report}");
+    Ok(())
+}
+
+fn read(path: &Path, flag: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))
+}
+
+fn run_active(args: &ActiveArgs) -> Result<(), String> {
+    use convexlab::active::{
+        Config, Experiment, RunRecord, curves, final_solve::FinalSolveOptions,
+    };
+    let started = Instant::now();
+    let experiment = if let Some(path) = &args.replay {
+        let record = RunRecord::from_json(&read(path, "--replay")?).map_err(|e| e.to_string())?;
+        Experiment::import(&record).map_err(|e| e.to_string())?
+    } else {
+        let path = args
+            .config
+            .as_ref()
+            .expect("clap requires --config without --replay");
+        let text = read(path, "--config")?;
+        if args.compare {
+            let config = curves::CompareConfig::from_json(&text).map_err(|e| e.to_string())?;
+            let report = curves::compare(&config, &mut |done, total| {
+                eprint!("\rconvexlab: {done}/{total} runs");
+            })
+            .map_err(|e| e.to_string())?;
+            eprintln!();
+            let out =
+                serde_json::json!({ "report": report, "seconds": started.elapsed().as_secs_f64() });
+            println!("{out}");
+            return Ok(());
+        }
+        let config = Config::from_json(&text).map_err(|e| e.to_string())?;
+        config.validate().map_err(|e| e.to_string())?;
+        let data = config.data.generate().map_err(|e| e.to_string())?;
+        let mut e = Experiment::new(config, &data).map_err(|e| e.to_string())?;
+        e.run().map_err(|e| e.to_string())?;
+        e
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let mut out = serde_json::json!({ "report": experiment.report(), "seconds": seconds });
+    if args.final_solve {
+        let t = Instant::now();
+        let afs = experiment
+            .final_solve(&FinalSolveOptions::default())
+            .map_err(|e| e.to_string())?;
+        let test_accuracy = afs.accuracy(experiment.test_set());
+        out["final_solve"] = serde_json::json!({
+            "test_accuracy": test_accuracy,
+            "objective": afs.objective,
+            "iterations": afs.iterations,
+            "converged": afs.converged,
+            "kkt": afs.kkt,
+            "seconds": t.elapsed().as_secs_f64(),
+        });
+    }
+    println!("{out}");
     Ok(())
 }
 
