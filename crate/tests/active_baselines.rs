@@ -191,8 +191,8 @@ fn linear_cutting_plane_separates_a_separable_set_with_right_cut_signs() {
     assert!(c.iter().map(|v| v * v).sum::<f64>() < 1.0);
     for (k, &i) in run.queries.iter().enumerate() {
         let a = &cp.cuts()[k];
-        for j in 0..pool.d {
-            assert_eq!(a[j], pool.y[i] * pool.row(i)[j]);
+        for (aj, xj) in a.iter().zip(pool.row(i)) {
+            assert_eq!(*aj, pool.y[i] * xj);
         }
         assert!(
             pool.y[i] * cp.predict(pool.row(i)) > 0.0,
