@@ -10,7 +10,11 @@ fn suite(c: &mut Criterion) {
         let mut w = Workload::new(kernel, n, 1).expect("suite sizes are valid");
         // Criterion reports "elements" per second; one element = one flop, so Gelem/s = GFLOP/s.
         // Lab workloads have no flop count and get a group of their own, timed per run.
-        let group_name = if w.flops().is_some() { "kernels" } else { "labs" };
+        let group_name = if w.flops().is_some() {
+            "kernels"
+        } else {
+            "labs"
+        };
         let mut group = c.benchmark_group(group_name);
         group
             .sample_size(10)

@@ -187,7 +187,10 @@ impl Workload {
 
     /// One lab-1 run to pool exhaustion; returns the final test accuracy (NaN if the run failed).
     fn active_spiral_run(&mut self) -> f64 {
-        let data = self.spiral.as_ref().expect("ActiveSpiral workloads hold the spiral");
+        let data = self
+            .spiral
+            .as_ref()
+            .expect("ActiveSpiral workloads hold the spiral");
         let config = ActiveConfig {
             gates: self.n,
             ..ActiveConfig::default()
@@ -261,7 +264,11 @@ mod tests {
     #[test]
     fn every_kernel_runs_and_gives_a_finite_checksum() {
         for kernel in Kernel::ALL {
-            let n = if kernel == Kernel::ActiveSpiral { 100 } else { 16 };
+            let n = if kernel == Kernel::ActiveSpiral {
+                100
+            } else {
+                16
+            };
             let mut w = Workload::new(kernel, n, 1).unwrap();
             assert!(w.run().is_finite(), "{kernel:?}");
             assert_eq!(Kernel::from_name(kernel.name()).unwrap(), kernel);
