@@ -93,10 +93,13 @@ async function route() {
   const lab = LABS.find((l) => l.id === id);
   const main = document.getElementById('lab');
   const mod = await import(lab.module);
-  main.replaceChildren();
+  // Each render gets a fresh container: a lab still finishing async work after the user switched
+  // tabs then writes into its own detached elements, never into the next lab's.
+  const host = document.createElement('div');
+  main.replaceChildren(host);
   main.dataset.lab = id;
   document.title = `${mod.title} · convexlab`;
-  await mod.render(main, app);
+  await mod.render(host, app);
 }
 
 // A hash typed by hand or a back/forward navigation re-renders; our own replaceState calls do not fire.

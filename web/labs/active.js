@@ -53,7 +53,7 @@ export async function render(container, app) {
         <label class="control">Cut budget
           <input id="active-budget" type="number" min="1" max="2000">
           <span class="field-error" data-error-for="active.budget_cuts"></span></label>
-        <button type="submit" id="active-reset" title="New experiment with these settings">Reset</button>
+        <button type="submit" id="active-reset" title="New experiment with these settings" disabled>Reset</button>
       </form>
       <div class="lab-row">
         <div class="field" style="width:${SIZE}px;height:${SIZE}px">
@@ -116,7 +116,6 @@ export async function render(container, app) {
     drawn: loadPoints(), answers: loadAnswers(), cursor: { x: 0, y: 0 },
   };
   const drawMode = () => get.data() === 'draw';
-  const personMode = () => drawMode() || get.oracle() === 'you';
   const status = $('#active-status');
 
   async function reset() {
@@ -363,6 +362,8 @@ export async function render(container, app) {
     $('#active-draw-help').hidden = !drawMode();
     reset();
   });
+  // Enabled only now: a click before the handler exists would submit the form and reload the page.
+  $('#active-reset').disabled = false;
   $('#active-undo').addEventListener('click', undo);
   $('#active-pos').addEventListener('click', () => answer(1));
   $('#active-neg').addEventListener('click', () => answer(-1));

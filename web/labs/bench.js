@@ -38,7 +38,7 @@ export async function render(container, app) {
           <select id="bench-builds"><option value="both">st and mt</option><option value="st">st only</option><option value="mt">mt only</option></select>
         </label>
         <label class="control"><input id="bench-quick" type="checkbox"> quick (0.2 s per kernel)</label>
-        <button type="submit" id="bench-run">Run benchmarks</button>
+        <button type="submit" id="bench-run" disabled>Run benchmarks</button>
       </form>
       <p id="bench-progress" class="progress" aria-live="polite"></p>
       <h3>Dense kernels (GFLOP/s, higher is better)</h3>
@@ -113,6 +113,8 @@ export async function render(container, app) {
       button.disabled = false;
     }
   });
+  // Enabled only now: a click before the handler exists would submit the form and reload the page.
+  container.querySelector('#bench-run').disabled = false;
 }
 
 /** Native figures, when `cargo xtask bench` wrote them (pkg/manifest.json says so). */
