@@ -1,26 +1,18 @@
 // Lab 1 as a person uses it: the spiral with the paper's protocol, stepped by key and run to the end,
 // in both builds; a bad setting shows its error beside the control and keeps what was typed.
 
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, engineBadge, runNativeCli } from './helpers.mjs';
+import { useServerAndBrowser, openPage, engineBadge, runNativeCli } from './helpers.mjs';
 
 for (const isolation of [true, false]) {
   describe(`active learning lab (${isolation ? 'threads' : 'single-threaded'})`, () => {
-    let server, browser;
-    before(async () => {
-      server = await startServer({ isolation });
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      server?.stop();
-    });
+    const env = useServerAndBrowser({ isolation });
 
     const stat = (page, name) => page.textContent(`[data-stat="${name}"]`);
 
     test('step by key, then run until the pool runs out', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=active`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active`);
       await engineBadge(page);
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
       assert.equal(await stat(page, 'cuts'), '0');
@@ -41,7 +33,7 @@ for (const isolation of [true, false]) {
     });
 
     test('the page and the native CLI give the same report bit for bit', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=active&active_data=moons&active_n=60&active_gates=200&active_budget=8`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=moons&active_n=60&active_gates=200&active_budget=8`);
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
       await page.click('#active-run');
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
@@ -53,7 +45,7 @@ for (const isolation of [true, false]) {
     });
 
     test('you are the oracle: answer by key, undo, and the answers survive a reload', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=active&active_oracle=you&active_gates=300`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_oracle=you&active_gates=300`);
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
       await page.keyboard.press('s');
       await page.waitForSelector('#active-ask:not([hidden])');
@@ -79,7 +71,7 @@ for (const isolation of [true, false]) {
     });
 
     test('draw mode: clicks add points, labelled ones are answered without asking', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=active&active_data=draw&active_gates=200`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=draw&active_gates=200`);
       await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Draw mode'), null, { timeout: 60_000 });
       const box = await page.locator('#active-points').boundingBox();
       const click = async (fx, fy, modifiers) => {
@@ -98,7 +90,7 @@ for (const isolation of [true, false]) {
     });
 
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=active&active_gates=0`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');
       await page.waitForFunction(() => document.querySelector('[data-error-for="active.gates"]')?.textContent.length > 0, null, { timeout: 60_000 });
       assert.equal(await slot.textContent(), 'active.gates = 0 is out of range: it must be between 1 and 20000');

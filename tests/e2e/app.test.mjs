@@ -2,26 +2,18 @@
 // badge, every tab, URL-hash state, embedding, errors next to their control, panics reported, and the
 // Benchmarks page in both builds.
 
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, engineBadge, EXPECTED_DIGEST } from './helpers.mjs';
+import { useServerAndBrowser, openPage, engineBadge, EXPECTED_DIGEST } from './helpers.mjs';
 
 const TABS = ['active', 'sketch', 'peft', 'score', 'bench'];
 
 for (const isolation of [true, false]) {
   describe(isolation ? 'with isolation headers' : 'without isolation headers', () => {
-    let server, browser;
-    before(async () => {
-      server = await startServer({ isolation });
-      browser = await launchBrowser();
-    });
-    after(async () => {
-      await browser?.close();
-      server?.stop();
-    });
+    const env = useServerAndBrowser({ isolation });
 
     test('the engine badge tells which build runs', async () => {
-      const page = await openPage(browser.context, server.url);
+      const page = await openPage(env.browser.context, env.server.url);
       const badge = await engineBadge(page);
       if (isolation) {
         assert.equal(badge.build, 'mt');
@@ -36,7 +28,7 @@ for (const isolation of [true, false]) {
     });
 
     test('the engine reproduces the native digest bit for bit', async () => {
-      const page = await openPage(browser.context, server.url);
+      const page = await openPage(env.browser.context, env.server.url);
       await engineBadge(page);
       const d = await page.evaluate(() => globalThis.convexlab.engine.request('digest', { seed: 42 }));
       assert.equal(d.digest, EXPECTED_DIGEST);
@@ -44,7 +36,7 @@ for (const isolation of [true, false]) {
     });
 
     test('every tab opens without console errors, by click and by keyboard', async () => {
-      const page = await openPage(browser.context, server.url);
+      const page = await openPage(env.browser.context, env.server.url);
       await engineBadge(page);
       for (const id of TABS) {
         await page.click(`#tab-${id}`);
@@ -62,7 +54,7 @@ for (const isolation of [true, false]) {
     });
 
     test('a URL hash round-trips the state, and <control>_hide hides a control', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=bench&bench_kernel=svd&bench_n=64&bench_builds=st&bench_quick=1&bench_n_hide=1`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=bench&bench_kernel=svd&bench_n=64&bench_builds=st&bench_quick=1&bench_n_hide=1`);
       await page.waitForSelector('#bench-kernel');
       assert.equal(await page.inputValue('#bench-kernel'), 'svd');
       assert.equal(await page.inputValue('#bench-n'), '64');
@@ -85,7 +77,7 @@ for (const isolation of [true, false]) {
     });
 
     test('embed=1 hides the chrome but keeps the lab', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=bench&embed=1`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=bench&embed=1`);
       await page.waitForSelector('#bench-run');
       for (const sel of ['header', 'nav', 'footer']) assert.equal(await page.isVisible(sel), false, sel);
       assert.equal(await page.isVisible('#bench-run'), true);
@@ -93,7 +85,7 @@ for (const isolation of [true, false]) {
     });
 
     test('an out-of-range setting shows its error next to the control and keeps the input', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=bench&bench_kernel=matmul&bench_n=5000&bench_builds=st`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=bench&bench_kernel=matmul&bench_n=5000&bench_builds=st`);
       await page.click('#bench-run');
       const slot = page.locator('[data-error-for="bench.n"]');
       await slot.waitFor({ state: 'visible' });
@@ -104,7 +96,7 @@ for (const isolation of [true, false]) {
     });
 
     test('a Rust panic is reported on the page and the engine restarts', async () => {
-      const page = await openPage(browser.context, server.url);
+      const page = await openPage(env.browser.context, env.server.url);
       await engineBadge(page);
       const err = await page.evaluate(() => globalThis.convexlab.engine.request('panicForTest').then(() => null, (e) => ({ message: e.message, panic: e.panic })));
       assert.ok(err?.panic, JSON.stringify(err));
@@ -117,9 +109,9 @@ for (const isolation of [true, false]) {
     });
 
     test('the Benchmarks page times the suite in every build the host allows', async () => {
-      const page = await openPage(browser.context, `${server.url}#lab=bench&bench_kernel=matmul&bench_n=64&bench_quick=1&bench_builds=both`);
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=bench&bench_kernel=matmul&bench_n=64&bench_quick=1&bench_builds=both`);
       await page.click('#bench-run');
-      await page.waitForFunction(() => document.getElementById('bench-progress').textContent.startsWith('Done'), null, { timeout: 120_000 });
+      await page.waitForFunction(() => document.getElementById('bench-progress')?.textContent.startsWith('Done'), null, { timeout: 120_000 });
       const cells = await page.$$eval('#bench-table td[data-series]', (tds) => tds.map((td) => [td.dataset.series, td.textContent]));
       const series = new Set(cells.map(([s]) => s.split(' (')[0]));
       assert.ok(series.has('wasm st'), JSON.stringify(cells));

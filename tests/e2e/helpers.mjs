@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 export const ROOT = process.env.CONVEXLAB_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -34,6 +35,23 @@ export function startServer({ isolation }) {
     child.stderr.on('data', (chunk) => (out += chunk));
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
   });
+}
+
+/**
+ * Registers before/after hooks of the enclosing suite that start the server (with or without the
+ * isolation headers) and a browser, and stop them; returns `{ server, browser }`, filled once running.
+ */
+export function useServerAndBrowser({ isolation }) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer({ isolation });
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
 }
 
 /** Launches headless Chromium with a fresh profile; resolves to { context, close }. */

@@ -72,21 +72,18 @@ export function drawPoints(canvas, points, { lo, hi, size }) {
       ctx.strokeStyle = '#fff';
       ctx.stroke();
     }
-    if (p.cut) {
-      ctx.beginPath();
-      ctx.arc(x, y, r + 3.5, 0, 2 * Math.PI);
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = '#000';
-      ctx.stroke();
-    }
-    if (p.queried) {
-      ctx.beginPath();
-      ctx.arc(x, y, r + 7, 0, 2 * Math.PI);
-      ctx.lineWidth = 2;
-      ctx.setLineDash([3, 2]);
-      ctx.strokeStyle = '#CC79A7';
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
+    if (p.cut) ring(ctx, x, y, r + 3.5, '#000', []);
+    if (p.queried) ring(ctx, x, y, r + 7, '#CC79A7', [3, 2]);
   }
+}
+
+/** A 2-pixel ring of radius `radius` around (x, y), dashed by `dash` (empty for solid). */
+function ring(ctx, x, y, radius, colour, dash) {
+  ctx.beginPath();
+  ctx.arc(x, y, radius, 0, 2 * Math.PI);
+  ctx.lineWidth = 2;
+  ctx.setLineDash(dash);
+  ctx.strokeStyle = colour;
+  ctx.stroke();
+  ctx.setLineDash([]);
 }
