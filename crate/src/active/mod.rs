@@ -26,6 +26,7 @@
 
 pub mod baselines;
 pub mod centre;
+pub mod cone_projection;
 pub mod config;
 pub mod curves;
 pub mod dense;
@@ -39,6 +40,8 @@ pub mod patterns;
 pub mod pool;
 pub mod query;
 pub mod replay;
+pub mod synthesis;
+pub mod three_layer;
 pub mod version_space;
 
 pub use config::{Config, QueryRule};
