@@ -17,6 +17,12 @@ pub enum QueryRule {
     ConfidentPair,
     /// `argmin |f_i(c)|`: the least confident point, one per round.
     LeastConfident,
+    /// Query synthesis (classification only): one point per round off the pool, the candidate of a
+    /// fixed grid nearest the centre network's decision boundary, ties broken by the largest
+    /// distance to the labelled points (rule in [`super::synthesis`]); it joins the pool with its
+    /// pattern row from the kept gates, and becomes a cut if the centre's network gets it wrong
+    /// (`y f(x; c) <= 0`).
+    Synthesis,
 }
 
 /// Settings of one active-learning run.
@@ -41,11 +47,21 @@ pub struct Config {
     pub newton_tol: f64,
     /// Most Newton steps per centre, in `[1, 10_000]`.
     pub newton_max_steps: usize,
+    /// Query synthesis: candidate points per axis of its grid, in `[2, 401]` (and at most
+    /// [`super::synthesis::MAX_CANDIDATES`] candidates in all).
+    pub synthesis_resolution: usize,
+    /// Query synthesis: how far the grid's box extends past the bounding box of the pool and test
+    /// inputs, as a fraction of its extent on each axis, in `[0, 1]`.
+    pub synthesis_margin: f64,
+    /// Regression: the tube half-width `tau` of the cuts `|f_i(theta) - y_i| <= tau` (a point the
+    /// centre predicts within `tau` is not cut), in `[1e-8, 10]`.
+    pub regression_tol: f64,
 }
 
 impl Default for Config {
     /// The paper's spiral protocol: 100-point spiral, `P = 1000`, gate seed 0, `R = 1`, the
-    /// confident-pair rule, 50 cuts, labels unbounded (10 000).
+    /// confident-pair rule, 50 cuts, labels unbounded (10 000); synthesis grid 41 per axis with a
+    /// 10 % margin; regression tube `tau = 1e-3` (the paper's).
     fn default() -> Self {
         let newton = NewtonOptions::default();
         Config {
@@ -58,6 +74,9 @@ impl Default for Config {
             budget_labels: 10_000,
             newton_tol: newton.tol,
             newton_max_steps: newton.max_steps,
+            synthesis_resolution: 41,
+            synthesis_margin: 0.1,
+            regression_tol: 1e-3,
         }
     }
 }
@@ -76,6 +95,14 @@ impl Config {
         check_range_usize("active.budget_labels", self.budget_labels, 1, 10_000)?;
         check_range_f64("active.newton_tol", self.newton_tol, 1e-14, 1e-2)?;
         check_range_usize("active.newton_max_steps", self.newton_max_steps, 1, 10_000)?;
+        check_range_usize(
+            "active.synthesis_resolution",
+            self.synthesis_resolution,
+            2,
+            401,
+        )?;
+        check_range_f64("active.synthesis_margin", self.synthesis_margin, 0.0, 1.0)?;
+        check_range_f64("active.regression_tol", self.regression_tol, 1e-8, 10.0)?;
         Ok(())
     }
 

@@ -12,11 +12,12 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::centre::{Centre, analytic_centre};
-use super::config::{Config, MAX_WORK};
+use super::config::{Config, MAX_WORK, QueryRule};
 use super::feasible::{gate_network, warm_start};
 use super::patterns::Patterns;
 use super::pool::Pool;
 use super::query::select;
+use super::synthesis::{CandidateGrid, pattern_row, synthesise};
 use super::version_space::{VersionSpace, network_output, pool_prediction};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -31,6 +32,8 @@ pub enum StopReason {
     BudgetLabels,
     /// Every pool point has been tried.
     PoolExhausted,
+    /// Query synthesis: every candidate of the grid has been labelled.
+    CandidatesExhausted,
 }
 
 /// One revealed label.
@@ -109,6 +112,10 @@ pub struct Snapshot {
     /// ends); omitted from JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answered: Vec<Query>,
+    /// Query synthesis: inputs of the synthesised pool points (row-major, `dim` each, without
+    /// bias); the `k`-th is pool point `pool_size - synthesised + k`. Omitted from JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synthesized: Vec<f64>,
 }
 
 /// The run's outcome, as the CLI prints it and tests assert on.
@@ -144,6 +151,11 @@ pub struct Report {
     pub newton_steps_total: usize,
     /// Most Newton steps of any centre.
     pub newton_steps_max: usize,
+    /// Query synthesis: inputs of the synthesised points (row-major, `dim` each, without bias),
+    /// which are pool points `pool_size ..` in order (`pool_size` counts the original pool only).
+    /// Omitted from JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synthesized: Vec<f64>,
 }
 
 /// A run in progress.
@@ -172,6 +184,10 @@ pub struct Experiment {
     pub(crate) round_first_cut: usize,
     /// Every answered label, in order (what [`Experiment::undo`] and the run record replay).
     pub(crate) answers: Vec<Answer>,
+    /// Size of the original pool; synthesised points are pool points `base_n..`.
+    pub(crate) base_n: usize,
+    /// The candidate grid of query synthesis (`None` for the pool rules).
+    grid: Option<CandidateGrid>,
 }
 
 impl Experiment {
@@ -193,7 +209,13 @@ impl Experiment {
         test: Pool,
         patterns: Patterns,
     ) -> Result<Experiment> {
-        let work = 2 * pool.d * patterns.m * config.budget_cuts.min(pool.n);
+        let synthesis = config.query == QueryRule::Synthesis;
+        let max_cuts = if synthesis {
+            config.budget_cuts
+        } else {
+            config.budget_cuts.min(pool.n)
+        };
+        let work = 2 * pool.d * patterns.m * max_cuts;
         if work > MAX_WORK {
             let max = (MAX_WORK / (2 * pool.d * patterns.m)).max(1);
             return Err(Error::out_of_range(
@@ -203,11 +225,22 @@ impl Experiment {
                 format!("{max} for {} patterns", patterns.m),
             ));
         }
+        let grid = if synthesis {
+            Some(CandidateGrid::around(
+                &pool,
+                &test,
+                config.synthesis_margin,
+                config.synthesis_resolution,
+            )?)
+        } else {
+            None
+        };
         let vs = VersionSpace::new(config.radius, pool.d, patterns.m);
         let centre = Centre::of_ball(&vs);
         let test_accuracy = accuracy(&test, &centre.theta);
         Ok(Experiment {
             tried: vec![false; pool.n],
+            base_n: pool.n,
             dataset,
             config,
             pool,
@@ -224,6 +257,7 @@ impl Experiment {
             answered: Vec::new(),
             round_first_cut: 0,
             answers: Vec::new(),
+            grid,
         })
     }
 
@@ -260,6 +294,9 @@ impl Experiment {
         if !self.pending.is_empty() {
             return Ok(self.pending.clone());
         }
+        if self.grid.is_some() {
+            return self.propose_synthetic();
+        }
         let theta = &self.centre.theta;
         let f: Vec<f64> = (0..self.pool.n)
             .map(|i| pool_prediction(&self.pool, &self.patterns, i, theta))
@@ -274,6 +311,75 @@ impl Experiment {
         self.answered.clear();
         self.round_first_cut = self.vs.cuts();
         Ok(self.pending.clone())
+    }
+
+    /// The synthesis round: the grid candidate chosen by [`super::synthesis::synthesise`] joins
+    /// the pool (input, pattern row from the kept gates, label from the preset's ground truth if
+    /// the run has one, else unknown) and is the round's one pending point, with the centre
+    /// network's output `f(x; c)` as its prediction. Stops with
+    /// [`StopReason::CandidatesExhausted`] when every candidate has been labelled.
+    fn propose_synthetic(&mut self) -> Result<Vec<usize>> {
+        let Some(grid) = &self.grid else {
+            return Ok(Vec::new());
+        };
+        let d = self.pool.d;
+        let labelled: Vec<f64> = (0..self.pool.n)
+            .filter(|&i| self.tried[i])
+            .flat_map(|i| self.pool.row(i).iter().copied())
+            .collect();
+        let Some(pick) = synthesise(grid, &self.centre.theta, &labelled, d) else {
+            self.stop = Some(StopReason::CandidatesExhausted);
+            return Ok(Vec::new());
+        };
+        let label = self.preset_label(&pick.x[..d - 1]);
+        let i = self.add_pool_point(&pick.x, label);
+        self.pending = vec![i];
+        self.pending_f = vec![pick.f];
+        self.answered.clear();
+        self.round_first_cut = self.vs.cuts();
+        Ok(self.pending.clone())
+    }
+
+    /// The label the run's own oracle gives a synthesised input `p` (without bias): `NaN`
+    /// (unknown, the person answers) until the preset's labelling function is wired in.
+    fn preset_label(&self, _p: &[f64]) -> f64 {
+        f64::NAN
+    }
+
+    /// Appends input `x` (with bias) to the pool with hidden label `y` (`NaN` if unknown) and its
+    /// pattern row `1[x^T g_j >= 0]` over the kept gates; returns its pool index.
+    fn add_pool_point(&mut self, x: &[f64], y: f64) -> usize {
+        let row = pattern_row(&self.patterns, x);
+        self.pool.x.extend_from_slice(x);
+        self.pool.y.push(y);
+        self.pool.n += 1;
+        self.patterns.mask.extend_from_slice(&row);
+        self.patterns.n += 1;
+        self.tried.push(false);
+        self.pool.n - 1
+    }
+
+    /// Inputs of the synthesised pool points (row-major, without bias), in order.
+    pub fn synthesized_points(&self) -> Vec<f64> {
+        let d = self.pool.d;
+        (self.base_n..self.pool.n)
+            .flat_map(|i| self.pool.row(i)[..d - 1].iter().copied())
+            .collect()
+    }
+
+    /// One round with the labels known to the run (pool labels) and, for a point whose label is
+    /// unknown (a synthesised point, a user point), the answer of `oracle` at its input (without
+    /// bias). Otherwise as [`Self::step`]. Errors as [`Self::answer`], or the oracle's error.
+    pub fn step_with(&mut self, oracle: &dyn Fn(&[f64]) -> Result<f64>) -> Result<Snapshot> {
+        self.propose()?;
+        while let Some(&i) = self.pending.first() {
+            let label = match self.known_label(i) {
+                Some(y) => y,
+                None => oracle(&self.pool.row(i)[..self.pool.d - 1])?,
+            };
+            self.answer(i, label)?;
+        }
+        Ok(self.snapshot())
     }
 
     /// The points of the round in progress still waiting for a label, in query order (empty
@@ -434,15 +540,30 @@ impl Experiment {
         Ok(self.snapshot())
     }
 
-    /// The same run before any label: same config, pool, test set and patterns.
+    /// The same run before any label: same config, original pool (without synthesised points),
+    /// test set and patterns.
     pub(crate) fn restarted(&self) -> Result<Experiment> {
+        let (pool, patterns) = self.base_parts();
         Experiment::from_parts(
             self.config.clone(),
             self.dataset.clone(),
-            self.pool.clone(),
+            pool,
             self.test.clone(),
-            self.patterns.clone(),
+            patterns,
         )
+    }
+
+    /// The original pool and its patterns, without the synthesised points.
+    pub(crate) fn base_parts(&self) -> (Pool, Patterns) {
+        let n = self.base_n;
+        let mut pool = self.pool.clone();
+        pool.n = n;
+        pool.x.truncate(n * pool.d);
+        pool.y.truncate(n);
+        let mut patterns = self.patterns.clone();
+        patterns.n = n;
+        patterns.mask.truncate(n * patterns.m);
+        (pool, patterns)
     }
 
     /// Replays `answers` in order, proposing a round whenever none is in progress. Errors (field
@@ -482,6 +603,7 @@ impl Experiment {
             stopped: self.stop,
             pending: self.pending.clone(),
             answered: self.answered.clone(),
+            synthesized: self.synthesized_points(),
         }
     }
 
@@ -490,7 +612,7 @@ impl Experiment {
         Report {
             config: self.config.clone(),
             dataset: self.dataset.clone(),
-            pool_size: self.pool.n,
+            pool_size: self.base_n,
             test_size: self.test.n,
             patterns: self.patterns.m,
             parameters: self.vs.dim(),
@@ -500,7 +622,7 @@ impl Experiment {
             cut_points: self.vs.points.clone(),
             stop: self.stop,
             test_accuracy: self.test_accuracy(),
-            pool_accuracy: accuracy(&self.pool, &self.centre.theta),
+            pool_accuracy: accuracy(&self.base_parts().0, &self.centre.theta),
             newton_steps_total: self.rounds.iter().map(|r| r.newton_steps).sum(),
             newton_steps_max: self
                 .rounds
@@ -508,6 +630,7 @@ impl Experiment {
                 .map(|r| r.newton_steps)
                 .max()
                 .unwrap_or(0),
+            synthesized: self.synthesized_points(),
         }
     }
 

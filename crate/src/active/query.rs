@@ -8,7 +8,8 @@ use super::config::QueryRule;
 /// whenever two are left. This only matters when all predictions tie, as at the first centre
 /// `c = 0`: there the reference's strict comparisons pick the same point as both argmin and argmax
 /// and cut it twice, while here the first two untried points are queried. Empty when every point
-/// has been tried.
+/// has been tried, and always empty for [`QueryRule::Synthesis`], whose queries are not pool points
+/// (see [`super::synthesis`]).
 pub fn select(rule: QueryRule, f: &[f64], tried: &[bool]) -> Vec<usize> {
     let untried = || (0..f.len()).filter(|&i| !tried[i]);
     match rule {
@@ -39,6 +40,7 @@ pub fn select(rule: QueryRule, f: &[f64], tried: &[bool]) -> Vec<usize> {
             }
             best.into_iter().collect()
         }
+        QueryRule::Synthesis => Vec::new(),
     }
 }
 

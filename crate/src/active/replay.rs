@@ -58,6 +58,16 @@ pub struct RunRecord {
     pub pending: Vec<usize>,
     /// FNV-1a digest of the centre `theta`'s bits when exported, 16 hex digits.
     pub centre_digest: String,
+    /// Query synthesis: how many of the last pool points were synthesised during the run (they are
+    /// not part of the original pool: the replay synthesises them again and checks their bits).
+    /// The patterns digest covers the original pool only. Absent (0) for the pool rules.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub synthesized: usize,
+}
+
+/// Whether `n` is 0 (serde's `skip_serializing_if`).
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// FNV-1a over 64-bit words, as 16 hex digits.
@@ -114,6 +124,7 @@ impl Experiment {
         };
         let pool = self.pool();
         let test = self.test_set();
+        let (_, base_patterns) = self.base_parts();
         RunRecord {
             format: RUN_FORMAT,
             config: self.config().clone(),
@@ -124,10 +135,11 @@ impl Experiment {
             test_x: strip(test),
             test_labels: test.y.clone(),
             gates: self.patterns().gates.clone(),
-            patterns_digest: patterns_digest(self.patterns()),
+            patterns_digest: patterns_digest(&base_patterns),
             answers: self.answers().to_vec(),
             pending: self.pending().to_vec(),
             centre_digest: theta_digest(&self.centre().theta),
+            synthesized: pool.n - self.base_n,
         }
     }
 
@@ -149,12 +161,14 @@ impl Experiment {
         config.validate()?;
         check_range_usize("active run.dim", record.dim, 1, 16)?;
         let dim = record.dim;
-        let n = record.pool_labels.len();
-        check_count("active run.pool_labels", n, 1)?;
+        let n_all = record.pool_labels.len();
+        check_count("active run.pool_labels", n_all, 1)?;
+        check_range_usize("active run.synthesized", record.synthesized, 0, n_all - 1)?;
+        let n = n_all - record.synthesized;
         let n_test = record.test_labels.len();
         check_count("active run.test_labels", n_test, 0)?;
         for (field, xs, rows) in [
-            ("active run.pool_x", &record.pool_x, n),
+            ("active run.pool_x", &record.pool_x, n_all),
             ("active run.test_x", &record.test_x, n_test),
         ] {
             check_range_usize(&format!("{field} length"), xs.len(), rows * dim, rows * dim)?;
@@ -195,12 +209,11 @@ impl Experiment {
                 });
             }
         }
-        let ys: Vec<f64> = record
-            .pool_labels
+        let ys: Vec<f64> = record.pool_labels[..n]
             .iter()
             .map(|l| l.unwrap_or(f64::NAN))
             .collect();
-        let pool = Pool::with_bias(&record.pool_x, dim, &ys);
+        let pool = Pool::with_bias(&record.pool_x[..n * dim], dim, &ys);
         let test = Pool::with_bias(&record.test_x, dim, &record.test_labels);
         let mut mask = vec![0u8; n * m];
         for i in 0..n {
@@ -245,6 +258,23 @@ impl Experiment {
                     ),
                 });
             }
+        }
+        let replayed = exp.synthesized_points();
+        let same = replayed.len() == record.pool_x.len() - n * dim
+            && replayed
+                .iter()
+                .zip(&record.pool_x[n * dim..])
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            return Err(Error::Parse {
+                field: "active run.pool_x".into(),
+                message: format!(
+                    "the replay synthesised other points ({} numbers) than the record's last {} \
+                     pool points",
+                    replayed.len(),
+                    record.synthesized
+                ),
+            });
         }
         let digest = theta_digest(&exp.centre().theta);
         if digest != record.centre_digest {
