@@ -1,11 +1,13 @@
 //! FISTA with backtracking line search and adaptive (gradient-mapping) restarts for composite
-//! problems `min_x s(x) + beta sum_b ||x_b||_2` over blocks `x_b` of length `d` (Beck and Teboulle
-//! 2009; restarts of O'Donoghue and Candes 2015), as scnn's `FISTA` optimizer with its
-//! `gradient_mapping` restart rule.
+//! problems `min_x s(x) + sum_b h_b(x_b)` over blocks `x_b` of length `d` with a cheap exact prox per
+//! block (Beck and Teboulle 2009; restarts of O'Donoghue and Candes 2015), as scnn's `FISTA`
+//! optimizer with its `gradient_mapping` restart rule. [`GroupLasso`] is `h_b = beta ||.||_2`; the
+//! final solve uses `h_b = beta ||.||_2 + indicator(C_b)` ([`super::cone_projection`]).
 //!
 //! Everything that touches the whole vector (dot products, norms) is a plain loop in index order,
-//! and the per-block work (gradient step and group soft-thresholding) is split over rayon threads
-//! one block at a time, so the iterates are the same bits whatever the number of threads.
+//! and the per-block work (gradient step and prox) is split over rayon threads in tasks of a fixed
+//! number of blocks, each block computed on its own, so the iterates are the same bits whatever the
+//! number of threads.
 
 use rayon::prelude::*;
 
@@ -58,6 +60,33 @@ pub struct FistaOutcome {
     pub restarts: usize,
 }
 
+/// A separable nonsmooth term `sum_b h_b(x_b)` given by its per-block proximal map.
+pub trait BlockProx: Sync {
+    /// Scratch space of one rayon task (reused across its blocks; it must not carry results from
+    /// one block to the next, so the bits do not depend on how blocks are grouped into tasks).
+    type Work: Send;
+    /// A fresh scratch space.
+    fn work(&self) -> Self::Work;
+    /// `x_b <- prox_{eta h_b}(x_b) = argmin_u (1 / 2 eta) ||u - x_b||^2 + h_b(u)`, in place, for block
+    /// `b`.
+    fn prox(&self, b: usize, x_b: &mut [f64], eta: f64, work: &mut Self::Work);
+}
+
+/// `h_b = beta ||x_b||_2` for every block: the prox is group soft-thresholding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GroupLasso {
+    /// `beta >= 0`.
+    pub beta: f64,
+}
+
+impl BlockProx for GroupLasso {
+    type Work = ();
+    fn work(&self) {}
+    fn prox(&self, _b: usize, x_b: &mut [f64], eta: f64, _work: &mut ()) {
+        shrink_block(x_b, eta * self.beta);
+    }
+}
+
 /// The prox of `tau sum_b ||x_b||_2` (group soft-thresholding), in place, on blocks of length `d`:
 /// `x_b <- max(0, 1 - tau / ||x_b||) x_b` (exact zeros when `||x_b|| <= tau`).
 pub fn group_soft_threshold(x: &mut [f64], d: usize, tau: f64) {
@@ -82,23 +111,40 @@ pub fn norm2(x: &[f64]) -> f64 {
     libm::sqrt(x.iter().fold(0.0, |s, v| s + v * v))
 }
 
-/// FISTA on `s(x) + beta sum_b ||x_b||_2` with blocks of length `d`, from `x` (overwritten with the
-/// last iterate). `step` is the first step size tried and returns the last accepted one (so a
+/// FISTA on `s(x) + sum_b h_b(x_b)` with blocks of length `d` and `h` given by `prox`, from `x`
+/// (overwritten with the last iterate). `step` is the first step size tried and returns the last accepted one (so a
 /// warm-started solve keeps its scale).
 ///
-/// Each iteration: `x+ = prox_{eta beta}(v - eta grad s(v))`, backtracking `eta <- backtrack eta`
+/// Each iteration: `x+ = prox_{eta h}(v - eta grad s(v))`, backtracking `eta <- backtrack eta`
 /// until `<grad s(x+) - grad s(v), x+ - v> <= ||x+ - v||^2 / (2 eta)`, which implies the usual
 /// `s(x+) <= s(v) + <grad s(v), x+ - v> + ||x+ - v||^2 / (2 eta)` for convex `s` but is computed
 /// without cancelling function values (so it stays reliable when steps are at rounding level); then
 /// `t+ = (1 + sqrt(1 + 4 t^2)) / 2`, `v = x+ + ((t - 1) / t+)(x+ - x)`, restarting (`t = 1`,
 /// `v = x+`) when `<x+ - x, v - x+> > 0`.
-pub fn fista<S: Smooth>(
+pub fn fista<S: Smooth, P: BlockProx>(
     s: &S,
+    prox: &P,
     x: &mut [f64],
     d: usize,
-    beta: f64,
     step: &mut f64,
     opts: &FistaOptions,
+) -> FistaOutcome {
+    fista_monitored(s, prox, x, d, step, opts, 0, &mut |_| false)
+}
+
+/// [`fista`] that also stops (as converged) when `stop(x+)` returns `true`, asked every
+/// `check_every` iterations on the new iterate (never if `check_every = 0`): a caller's own
+/// optimality certificate (the final solve's KKT residuals) ends the run as soon as it holds.
+#[allow(clippy::too_many_arguments)]
+pub fn fista_monitored<S: Smooth, P: BlockProx>(
+    s: &S,
+    prox: &P,
+    x: &mut [f64],
+    d: usize,
+    step: &mut f64,
+    opts: &FistaOptions,
+    check_every: usize,
+    stop: &mut dyn FnMut(&[f64]) -> bool,
 ) -> FistaOutcome {
     let n = x.len();
     let mut v = x.to_vec();
@@ -127,13 +173,17 @@ pub fn fista<S: Smooth>(
             xn.par_chunks_mut(d)
                 .zip(v.par_chunks(d))
                 .zip(g.par_chunks(d))
+                .enumerate()
                 .with_min_len(BLOCKS_PER_TASK)
-                .for_each(|((o, vb), gb)| {
-                    for ((o, &a), &b) in o.iter_mut().zip(vb).zip(gb) {
-                        *o = a - eta * b;
-                    }
-                    shrink_block(o, eta * beta);
-                });
+                .for_each_init(
+                    || prox.work(),
+                    |work, (b, ((o, vb), gb))| {
+                        for ((o, &a), &gv) in o.iter_mut().zip(vb).zip(gb) {
+                            *o = a - eta * gv;
+                        }
+                        prox.prox(b, o, eta, work);
+                    },
+                );
             s.value_grad(&xn, &mut gn);
             let (mut curv, mut d2) = (0.0, 0.0);
             for i in 0..n {
@@ -154,7 +204,9 @@ pub fn fista<S: Smooth>(
         for i in 0..n {
             angle += (xn[i] - x[i]) * (v[i] - xn[i]);
         }
-        if out.gradient_mapping <= opts.tol {
+        if out.gradient_mapping <= opts.tol
+            || (check_every > 0 && out.iterations.is_multiple_of(check_every) && stop(&xn))
+        {
             x.copy_from_slice(&xn);
             out.converged = true;
             break;
@@ -212,9 +264,9 @@ mod tests {
         let mut step = 10.0;
         let out = fista(
             &Shift(a.clone()),
+            &GroupLasso { beta },
             &mut x,
             2,
-            beta,
             &mut step,
             &FistaOptions::default(),
         );
