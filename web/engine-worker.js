@@ -62,6 +62,9 @@ const commands = {
   activeSnapshot: () => activeLab().snapshot(),
   activeExport: () => activeLab().export(),
   activeReport: () => activeLab().report(),
+  activeCompareDefaultConfig: () => JSON.parse(wasm.activeCompareDefaultConfig()),
+  activeCompare: ({ config }, progress) =>
+    wasm.activeCompare(JSON.stringify(config), (done, total) => progress({ done, total })),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };

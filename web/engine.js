@@ -65,6 +65,13 @@ export class Engine {
     return this.send(cmd, args, onProgress);
   }
 
+  /** Ends the worker for good (e.g. a cancelled long run); pending requests are rejected. */
+  terminate() {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Error('the engine was stopped'));
+    this.pending.clear();
+  }
+
   /** Replaces a worker whose wasm instance panicked: its memory can no longer be trusted. */
   restart() {
     this.worker.terminate();

@@ -270,7 +270,10 @@ fn compare_config_errors_name_field_and_bound() {
     );
     assert_eq!(
         field(CompareConfig {
-            strategies: vec![Strategy::Qbc, Strategy::Qbc],
+            strategies: vec![
+                Strategy::Baseline(Baseline::Qbc),
+                Strategy::Baseline(Baseline::Qbc)
+            ],
             ..CompareConfig::default()
         }),
         "active.compare.strategies"
@@ -312,9 +315,23 @@ fn compare_config_errors_name_field_and_bound() {
         c.strategies,
         vec![
             Strategy::Cpal,
-            Strategy::LeastConfidence,
-            Strategy::LinearCp
+            Strategy::Baseline(Baseline::LeastConfidence),
+            Strategy::Baseline(Baseline::LinearCp)
         ]
+    );
+    // An unknown strategy name is a parse error that lists the choices.
+    let e = CompareConfig::from_json(r#"{"strategies": ["cpal", "magic"]}"#).unwrap_err();
+    assert!(e.to_string().contains("magic"), "{e}");
+    assert!(e.to_string().contains("least_confidence"), "{e}");
+    // Names survive a round trip through JSON.
+    let json = serde_json::to_string(&CompareConfig::default()).unwrap();
+    assert!(
+        json.contains(r#""strategies":["cpal","random","least_confidence""#),
+        "{json}"
+    );
+    assert_eq!(
+        CompareConfig::from_json(&json).unwrap(),
+        CompareConfig::default()
     );
 }
 

@@ -89,6 +89,50 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('compare strategies: progress, a band chart, and the native CLI gives the same curves', async () => {
+      const only = ['random', 'linear_cp'];
+      const off = ['least_confidence', 'margin', 'entropy', 'bald', 'qbc'].map((s) => `cmp_${s}=0`).join('&');
+      const page = await openPage(env.browser.context,
+        `${env.server.url}#lab=active&active_data=moons&active_n=40&active_gates=100&${off}&cmp_seeds=2&cmp_labels=8`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.waitForSelector('#cmp-run:not([disabled])');
+      await page.click('#cmp-run');
+      await page.waitForFunction(() => document.getElementById('cmp-status')?.textContent.includes('strategies ×'), null, { timeout: 120_000 });
+      assert.match(await page.textContent('#cmp-status'), /^3 strategies × 2 seeds on moons \(pool 32, test 8\)/);
+      assert.equal(await page.locator('#cmp-chart .uplot').count(), 1);
+      for (const name of ['cutting planes (CPAL)', 'random', 'linear cutting plane']) {
+        assert.ok(await page.locator('#cmp-chart .u-legend').getByText(name).count() > 0, name);
+      }
+      await page.selectOption('#cmp-axis', 'cuts');
+      assert.equal(await page.locator('#cmp-chart .uplot').count(), 1);
+      // The same comparison natively: identical curves, bit for bit (NaN and null both mean "no run").
+      const inPage = await page.evaluate(async () => {
+        const cfg = JSON.parse(JSON.stringify(globalThis.convexlab.lastCompareConfig));
+        return { cfg, report: JSON.parse(JSON.stringify(await globalThis.convexlab.engine.request('activeCompare', { config: cfg }))) };
+      });
+      assert.deepEqual(inPage.cfg.strategies, ['cpal', ...only]);
+      const native = runNativeCli('active', inPage.cfg, ['--compare']).report;
+      assert.deepEqual(inPage.report, native);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('compare strategies: a bad setting is named beside its control; Cancel stops a run', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&cmp_labels=500`);
+      await page.waitForSelector('#cmp-run:not([disabled])', { timeout: 60_000 });
+      await page.click('#cmp-run');
+      await page.waitForFunction(() => document.querySelector('[data-error-for="active.compare.max_labels"]')?.textContent.length > 0, null, { timeout: 60_000 });
+      assert.match(await page.textContent('[data-error-for="active.compare.max_labels"]'), /80 \(the pool size\)/);
+      await page.fill('#cmp-labels', '50');
+      await page.click('#cmp-run');
+      await page.waitForSelector('#cmp-cancel:not([disabled])');
+      await page.click('#cmp-cancel');
+      assert.equal(await page.textContent('#cmp-status'), 'Cancelled.');
+      assert.equal(await page.isDisabled('#cmp-run'), false);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
       const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');

@@ -90,16 +90,16 @@ export async function engineBadge(page) {
   return page.evaluate(() => ({ ...document.getElementById('engine-badge').dataset, text: document.getElementById('engine-badge').textContent }));
 }
 
-/** Runs `convexlab <lab> --config` natively on `config` and returns its parsed JSON report. */
-export function runNativeCli(lab, config) {
+/** Runs `convexlab <lab> --config FILE [...flags]` natively on `config`; returns its parsed JSON output. */
+export function runNativeCli(lab, config, flags = []) {
   const dir = mkdtempSync(join(tmpdir(), 'convexlab-cli-'));
   try {
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(config));
     const bin = join(ROOT, 'target/debug/convexlab');
     const out = existsSync(bin)
-      ? execFileSync(bin, [lab, '--config', file], { encoding: 'utf8' })
-      : execFileSync('cargo', ['run', '-q', '-p', 'convexlab', '--', lab, '--config', file], { cwd: ROOT, encoding: 'utf8' });
+      ? execFileSync(bin, [lab, '--config', file, ...flags], { encoding: 'utf8' })
+      : execFileSync('cargo', ['run', '-q', '-p', 'convexlab', '--', lab, '--config', file, ...flags], { cwd: ROOT, encoding: 'utf8' });
     return JSON.parse(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });

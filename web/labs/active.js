@@ -7,6 +7,7 @@ import { bindControl } from '../state.js';
 import { drawField, drawPoints } from '../plot/heatmap.js';
 import { showFieldError, clearFieldErrors } from '../errors.js';
 import { loadPoints, savePoints, loadAnswers, saveAnswers } from './active-points.js';
+import { renderCompare } from './active-compare.js';
 
 export const title = 'Active learning by cutting planes';
 
@@ -86,7 +87,8 @@ export async function render(container, app) {
       <p class="paper-note">The paper reports 0.93 test accuracy after 20 cuts and 0.98 after 25 on its spiral.
       With the paper's own protocol (80-point pool, most confident pair, each wrong label a cut) a faithful
       implementation runs out of pool points before 20 cuts; the numbers above are what this one gives.</p>
-    </section>`;
+    </section>
+    <section class="card" id="active-compare"></section>`;
 
   const $ = (sel) => container.querySelector(sel);
   const defaults = await app.engine.request('activeDefaultConfig');
@@ -425,6 +427,10 @@ export async function render(container, app) {
   addEventListener('keydown', onKey);
   $('#active-draw-help').hidden = !drawMode();
   await reset();
+  await renderCompare($('#active-compare'), app, () => {
+    if (drawMode()) throw Object.assign(new Error('the comparison runs on a preset: choose one under Data'), { field: 'active.compare.strategies' });
+    return config();
+  });
 }
 
 function describe(s) {

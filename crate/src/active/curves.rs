@@ -15,58 +15,65 @@ use super::experiment::Experiment;
 use super::pool::Pool;
 use crate::error::{Error, Result, check_range_usize};
 
-/// A strategy in the comparison.
+/// A strategy in the comparison: the cutting-plane method or one of the baselines. Configs and
+/// reports spell it by name (`"cpal"`, `"random"`, `"least_confidence"`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String", into = "String")]
 pub enum Strategy {
     /// The cutting-plane method on the two-layer ReLU network (the lab's [`Experiment`]).
     Cpal,
-    /// A uniformly random untried point.
-    Random,
-    /// Least confidence of the network.
-    LeastConfidence,
-    /// Smallest margin between the class probabilities.
-    Margin,
-    /// Largest predictive entropy.
-    Entropy,
-    /// BALD with MC dropout.
-    Bald,
-    /// Query by committee (vote entropy).
-    Qbc,
-    /// The linear cutting-plane method.
-    LinearCp,
+    /// A baseline of [`super::baselines`].
+    Baseline(Baseline),
 }
 
 impl Strategy {
-    /// Every strategy, CPAL first.
-    pub const ALL: [Strategy; 8] = [
-        Strategy::Cpal,
-        Strategy::Random,
-        Strategy::LeastConfidence,
-        Strategy::Margin,
-        Strategy::Entropy,
-        Strategy::Bald,
-        Strategy::Qbc,
-        Strategy::LinearCp,
-    ];
+    /// Every strategy, CPAL first, then [`Baseline::ALL`] in order.
+    pub const ALL: [Strategy; 1 + Baseline::ALL.len()] = {
+        let mut all = [Strategy::Cpal; 1 + Baseline::ALL.len()];
+        let mut k = 0;
+        while k < Baseline::ALL.len() {
+            all[k + 1] = Strategy::Baseline(Baseline::ALL[k]);
+            k += 1;
+        }
+        all
+    };
 
     /// The baseline behind this strategy (`None` for CPAL).
     pub fn baseline(self) -> Option<Baseline> {
         match self {
             Strategy::Cpal => None,
-            Strategy::Random => Some(Baseline::Random),
-            Strategy::LeastConfidence => Some(Baseline::LeastConfidence),
-            Strategy::Margin => Some(Baseline::Margin),
-            Strategy::Entropy => Some(Baseline::Entropy),
-            Strategy::Bald => Some(Baseline::Bald),
-            Strategy::Qbc => Some(Baseline::Qbc),
-            Strategy::LinearCp => Some(Baseline::LinearCp),
+            Strategy::Baseline(b) => Some(b),
         }
     }
 
     /// The snake_case name configs use.
     pub fn name(self) -> &'static str {
         self.baseline().map_or("cpal", Baseline::name)
+    }
+
+    /// The strategy called `name`; the error names `field` and lists the choices.
+    pub fn from_name(field: &str, name: &str) -> Result<Strategy> {
+        Strategy::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| Error::UnknownName {
+                field: field.into(),
+                value: name.into(),
+                expected: Strategy::ALL.map(Strategy::name).join(", "),
+            })
+    }
+}
+
+impl TryFrom<String> for Strategy {
+    type Error = Error;
+    fn try_from(name: String) -> Result<Strategy> {
+        Strategy::from_name("active.compare.strategies", &name)
+    }
+}
+
+impl From<Strategy> for String {
+    fn from(s: Strategy) -> String {
+        s.name().into()
     }
 }
 

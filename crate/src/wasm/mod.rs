@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use wasm_bindgen::prelude::*;
 
 pub mod active;
+pub mod active_compare;
 
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
