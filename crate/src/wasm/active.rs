@@ -53,6 +53,8 @@ impl ActiveLab {
             train_y: points.iter().map(|p| p.label.unwrap_or(f64::NAN)).collect(),
             test_x: test.iter().flat_map(|p| [p.x, p.y]).collect(),
             test_y: test.iter().map(|p| p.label).collect(),
+            train_names: Vec::new(),
+            test_names: Vec::new(),
         };
         Ok(ActiveLab { experiment, data })
     }
@@ -65,18 +67,32 @@ impl ActiveLab {
         let pool = experiment.pool();
         let test = experiment.test_set();
         let strip = |p: &crate::active::pool::Pool| -> Vec<f64> {
-            (0..p.n).flat_map(|i| p.row(i)[..2].to_vec()).collect()
+            (0..p.n)
+                .flat_map(|i| p.row(i)[..p.d - 1].to_vec())
+                .collect()
         };
         let data = Dataset {
             name: experiment.dataset_name().into(),
             task: Task::Classification,
-            dim: 2,
+            dim: pool.d - 1,
             train_x: strip(pool),
             train_y: (0..pool.n)
                 .map(|i| experiment.known_label(i).unwrap_or(f64::NAN))
                 .collect(),
             test_x: strip(test),
             test_y: test.y.clone(),
+            train_names: Vec::new(),
+            test_names: Vec::new(),
+        };
+        // The words of a sentiment run are not in the record: regenerate them from its config when
+        // that gives the very same pool.
+        let data = match experiment.config().data.generate() {
+            Ok(d) if d.train_x == data.train_x && d.test_x == data.test_x => Dataset {
+                train_names: d.train_names,
+                test_names: d.test_names,
+                ..data
+            },
+            _ => data,
         };
         Ok(ActiveLab { experiment, data })
     }
