@@ -12,6 +12,7 @@ use convexlab::active::three_layer::{
 };
 use convexlab::data::{DataSpec, Preset};
 use convexlab::error::Error;
+use rayon::prelude::*;
 
 /// The reference's `predict` as written: every outer unit weighted by `Di[i, P1 - 1]` (the inner
 /// loop's last index) instead of `Di[i, l]`.
@@ -137,11 +138,12 @@ fn centres_are_strictly_feasible_and_stationary() {
 #[test]
 fn the_version_space_never_excludes_a_separating_network() {
     for query in [QueryRule::ConfidentPair, QueryRule::LeastConfident] {
-        // Two blobs around (0.5, 0.5) and (-0.5, -0.5) with sd 0.05: x + y separates them.
+        // Uniform points in [-1, 1]^2 (the xor preset's inputs) relabelled by the line
+        // x + y = 0.1: linearly separable.
         let config = Config {
             data: DataSpec {
-                preset: Preset::Blobs,
-                n: 60,
+                preset: Preset::Xor,
+                n: 80,
                 seed: 2,
                 ..DataSpec::default()
             },
@@ -151,18 +153,24 @@ fn the_version_space_never_excludes_a_separating_network() {
             query,
             ..Config::default()
         };
-        let data = config.data.generate().unwrap();
+        let mut data = config.data.generate().unwrap();
+        let label = |p: &[f64]| if p[0] + p[1] > 0.1 { 1.0 } else { -1.0 };
+        data.train_y = data.train_x.chunks(2).map(label).collect();
+        data.test_y = data.test_x.chunks(2).map(label).collect();
         let mut exp = Experiment::new(config, &data).unwrap();
         let (pool, pat) = (exp.pool().clone(), exp.patterns().clone());
         for i in 0..pool.n {
             let x = pool.row(i);
-            assert!(pool.y[i] * (x[0] + x[1]) > 0.0, "x + y separates");
+            assert!(
+                pool.y[i] * (x[0] + x[1] - 0.1) > 0.0,
+                "x + y - 0.1 separates"
+            );
         }
-        // theta_sep: readout v_lj = (1, 1, 0) for every l, j, so its pattern form is
-        // f_i = (#l: D_il = 1) (#j: Q_ij = 1) (x_i + y_i), with every sign row of every pool
-        // point strict.
+        // theta_sep: readout v_lj = (1, 1, -0.1) for every l, j, so its pattern form is
+        // f_i = (#l: D_il = 1) (#j: Q_ij = 1) (x_i + y_i - 0.1), with every sign row of every
+        // pool point strict.
         let (m1, m2, d) = (pat.m1, pat.m2, pool.d);
-        let readout: Vec<f64> = (0..m2 * m1).flat_map(|_| [1.0, 1.0, 0.0]).collect();
+        let readout: Vec<f64> = (0..m2 * m1).flat_map(|_| [1.0, 1.0, -0.1]).collect();
         assert_eq!(readout.len(), m2 * m1 * d);
         let all: Vec<usize> = (0..pool.n).collect();
         let mut theta = network_from_readout(&pool, &pat, &all, &readout).unwrap();
@@ -214,19 +222,27 @@ fn the_version_space_never_excludes_a_separating_network() {
 #[test]
 fn spiral_protocol_over_five_gate_seeds() {
     let data = DataSpec::default().generate().unwrap();
+    // The five runs are independent: run them side by side (each run's bits do not depend on the
+    // thread count).
+    let reports: Vec<_> = (0..5u64)
+        .into_par_iter()
+        .map(|seed| {
+            let config = Config {
+                gate_seed: seed,
+                ..Config::default()
+            };
+            let mut exp = Experiment::new(config, &data).unwrap();
+            let report = exp.run().unwrap();
+            let c = exp.centre();
+            assert!(exp.space().min_slack(&c.theta) > 0.0, "seed {seed}");
+            report
+        })
+        .collect();
     let mut accs = Vec::new();
     let mut cuts = Vec::new();
-    for seed in 0..5 {
-        let config = Config {
-            gate_seed: seed,
-            ..Config::default()
-        };
-        let mut exp = Experiment::new(config, &data).unwrap();
-        let report = exp.run().unwrap();
-        assert!(report.stop.is_some());
-        if report.stop == Some(StopReason::PoolExhausted) {
-            assert_eq!(report.labels_used, 80, "seed {seed}");
-        }
+    for (seed, report) in reports.iter().enumerate() {
+        assert_eq!(report.stop, Some(StopReason::PoolExhausted), "seed {seed}");
+        assert_eq!(report.labels_used, 80, "seed {seed}");
         for r in &report.rounds {
             assert!(
                 r.ball_decrement < 1e-8,
@@ -235,8 +251,6 @@ fn spiral_protocol_over_five_gate_seeds() {
                 r.ball_decrement
             );
         }
-        let c = exp.centre();
-        assert!(exp.space().min_slack(&c.theta) > 0.0);
         let steps: Vec<usize> = report
             .rounds
             .iter()
@@ -262,8 +276,11 @@ fn spiral_protocol_over_five_gate_seeds() {
     let mean_acc = accs.iter().sum::<f64>() / 5.0;
     let mean_cuts = cuts.iter().sum::<f64>() / 5.0;
     eprintln!("three-layer spiral: mean cuts {mean_cuts}, mean test accuracy {mean_acc}");
-    // Two-layer centre on the same protocol: mean 0.70. Recorded band for three layers:
-    assert!((0.4..=1.0).contains(&mean_acc), "mean accuracy {mean_acc}");
+    // Measured (gate seeds 0-4): mean 17.2 cuts, mean test accuracy 0.75 (0.75, 0.70, 0.85,
+    // 0.60, 0.85); the two-layer centre's mean on the same protocol is 0.70. The bands are wide
+    // enough for other platforms' last bits and narrow enough to catch a broken construction.
+    assert!((12.0..=25.0).contains(&mean_cuts), "mean cuts {mean_cuts}");
+    assert!((0.6..=0.9).contains(&mean_acc), "mean accuracy {mean_acc}");
 }
 
 #[test]

@@ -564,30 +564,41 @@ impl Space {
     }
 }
 
-/// Inverts the symmetric positive definite `d x d` matrix `a` (row-major) through its Cholesky
-/// factor; returns the inverse and `log det a`, or `None` if `a` is not positive definite.
-fn small_inverse(mut a: Vec<f64>, d: usize) -> Option<(Vec<f64>, f64)> {
-    if !cholesky_in_place(&mut a, d) {
+/// Inverts the symmetric positive definite `d x d` matrix `a` (row-major, lower triangle read,
+/// overwritten by its Cholesky factor `L`) into `inv` (`d x d`) as `L^-T L^-1`, with `m`
+/// (`d x d`) as scratch for `L^-1`; returns `log det a`, or `None` if `a` is not positive
+/// definite.
+fn small_inverse(a: &mut [f64], d: usize, inv: &mut [f64], m: &mut [f64]) -> Option<f64> {
+    if !cholesky_in_place(a, d) {
         return None;
     }
-    let log_det = cholesky_log_det(&a, d);
-    let mut inv = vec![0.0; d * d];
-    let mut e = vec![0.0; d];
-    for c in 0..d {
-        e.iter_mut()
-            .enumerate()
-            .for_each(|(r, v)| *v = f64::from(r == c));
-        cholesky_solve(&a, d, &mut e);
-        for r in 0..d {
-            inv[r * d + c] = e[r];
+    for col in 0..d {
+        for i in col..d {
+            let mut v = if i == col { 1.0 } else { 0.0 };
+            for k in col..i {
+                v -= a[i * d + k] * m[k * d + col];
+            }
+            m[i * d + col] = v / a[i * d + i];
         }
     }
-    Some((inv, log_det))
+    for r in 0..d {
+        for c in 0..=r {
+            let mut v = 0.0;
+            for k in r..d {
+                v += m[k * d + r] * m[k * d + c];
+            }
+            inv[r * d + c] = v;
+            inv[c * d + r] = v;
+        }
+    }
+    Some(cholesky_log_det(a, d))
 }
 
-/// `y = A x` for a row-major `d x d` matrix `a`.
-fn mat_vec(a: &[f64], x: &[f64]) -> Vec<f64> {
-    a.chunks_exact(x.len()).map(|row| dot(row, x)).collect()
+/// `y = A x` for a row-major `d x d` matrix `a` (`d = x.len() = y.len()`).
+fn mat_vec(a: &[f64], x: &[f64], y: &mut [f64]) {
+    for (v, row) in y.iter_mut().zip(a.chunks_exact(x.len())) {
+        *v = dot(row, x);
+    }
 }
 
 /// One group's part of the factored Hessian (see [`StructuredHessian3`]).
@@ -712,12 +723,18 @@ impl<'a> StructuredHessian3<'a> {
             let gf = &self.groups[g];
             let r = &rhs[g * glen..(g + 1) * glen];
             let mut t = vec![0.0; kp];
+            let (mut h0, mut h1) = (vec![0.0; d], vec![0.0; d]);
             for j in 0..m1 {
-                let h0 = mat_vec(&gf.inv[j * d * d..(j + 1) * d * d], &r[j * d..(j + 1) * d]);
                 let b1 = m1 + j;
-                let h1 = mat_vec(
+                mat_vec(
+                    &gf.inv[j * d * d..(j + 1) * d * d],
+                    &r[j * d..(j + 1) * d],
+                    &mut h0,
+                );
+                mat_vec(
                     &gf.inv[b1 * d * d..(b1 + 1) * d * d],
                     &r[b1 * d..(b1 + 1) * d],
+                    &mut h1,
                 );
                 for (k, tk) in t.iter_mut().enumerate() {
                     if sp.inner_mask(k)[j] != 0.0 {
@@ -747,8 +764,9 @@ impl<'a> StructuredHessian3<'a> {
             let mut z: Vec<f64> = gf.lambda.iter().zip(&w).map(|(l, w)| l * w).collect();
             cholesky_solve(&gf.cap, kp, &mut z);
             let coef: Vec<f64> = (0..kp).map(|k| gf.omega[k] * (z[k] + us[g][k])).collect();
+            let (mut vz, mut t) = (vec![0.0; d], vec![0.0; d]);
             for j in 0..m1 {
-                let mut vz = vec![0.0; d];
+                vz.iter_mut().for_each(|v| *v = 0.0);
                 for (k, &c) in coef.iter().enumerate() {
                     if sp.inner_mask(k)[j] != 0.0 {
                         for (v, xr) in vz.iter_mut().zip(sp.x(k)) {
@@ -759,9 +777,14 @@ impl<'a> StructuredHessian3<'a> {
                 for sgn in 0..2 {
                     let b = sgn * m1 + j;
                     let sign = if sgn == 0 { 1.0 } else { -1.0 };
-                    let t: Vec<f64> = (0..d).map(|q| r[b * d + q] - sign * vz[q]).collect();
-                    let y = mat_vec(&gf.inv[b * d * d..(b + 1) * d * d], &t);
-                    x_g[b * d..(b + 1) * d].copy_from_slice(&y);
+                    for q in 0..d {
+                        t[q] = r[b * d + q] - sign * vz[q];
+                    }
+                    mat_vec(
+                        &gf.inv[b * d * d..(b + 1) * d * d],
+                        &t,
+                        &mut x_g[b * d..(b + 1) * d],
+                    );
                 }
             }
         };
@@ -799,12 +822,13 @@ fn group_parts(space: &Space, phi: &[f64], s: &[f64], k_rows: f64, g: usize) -> 
     let mut inv = vec![0.0; 2 * m1 * d * d];
     let mut grad = vec![0.0; 2 * m1 * d];
     let mut log_det = 0.0;
+    let (mut bm, mut scratch) = (vec![0.0; d * d], vec![0.0; d * d]);
     for sgn in 0..2 {
         let sign = if sgn == 0 { 1.0 } else { -1.0 };
         for j in 0..m1 {
             let b = block(m1, g, sgn, j);
             let lb = sgn * m1 + j;
-            let mut bm = vec![0.0; d * d];
+            bm.iter_mut().for_each(|v| *v = 0.0);
             for r in 0..d {
                 bm[r * d + r] = k_rows;
             }
@@ -826,9 +850,12 @@ fn group_parts(space: &Space, phi: &[f64], s: &[f64], k_rows: f64, g: usize) -> 
                     }
                 }
             }
-            let (bi, ld) = small_inverse(bm, d)?;
-            inv[lb * d * d..(lb + 1) * d * d].copy_from_slice(&bi);
-            log_det += ld;
+            log_det += small_inverse(
+                &mut bm,
+                d,
+                &mut inv[lb * d * d..(lb + 1) * d * d],
+                &mut scratch,
+            )?;
         }
     }
     // C_g = I + V_g^T B_g^-1 V_g: (k, k') entry omega_k omega_k' sum_j Q_kj Q_k'j
@@ -857,9 +884,9 @@ fn group_parts(space: &Space, phi: &[f64], s: &[f64], k_rows: f64, g: usize) -> 
             }
         }
         for (ai, &k) in active.iter().enumerate() {
-            let xw: Vec<f64> = space.x(k).iter().map(|v| omega[k] * v).collect();
+            let x = space.x(k);
             for &k2 in &active[..=ai] {
-                cap[k * kp + k2] += dot(&xw, &sx[k2 * d..(k2 + 1) * d]);
+                cap[k * kp + k2] += omega[k] * dot(x, &sx[k2 * d..(k2 + 1) * d]);
             }
         }
     }
@@ -867,18 +894,33 @@ fn group_parts(space: &Space, phi: &[f64], s: &[f64], k_rows: f64, g: usize) -> 
         return None;
     }
     log_det += cholesky_log_det(&cap, kp);
-    // Lambda (I - C_g^-1) Lambda over the cuts with lambda_k != 0 (D_kl = 1).
-    let mut e = vec![0.0; kp * kp];
+    // Lambda (I - C_g^-1) Lambda over the cuts with lambda_k != 0 (D_kl = 1), with
+    // C_g^-1 = L^-T L^-1: the columns y_k = L^-1 e_k (zero above k) give
+    // (C_g^-1)_kk' = y_k . y_k'.
     let act: Vec<usize> = (0..kp).filter(|&k| lambda[k] != 0.0).collect();
-    let mut z = vec![0.0; kp];
-    for &k2 in &act {
-        z.iter_mut()
-            .enumerate()
-            .for_each(|(k, v)| *v = f64::from(k == k2));
-        cholesky_solve(&cap, kp, &mut z);
-        for &k in &act {
+    let mut ys = vec![0.0; act.len() * kp];
+    for (a, &k) in act.iter().enumerate() {
+        let y = &mut ys[a * kp..(a + 1) * kp];
+        for i in k..kp {
+            let mut v = if i == k { 1.0 } else { 0.0 };
+            for t in k..i {
+                v -= cap[i * kp + t] * y[t];
+            }
+            y[i] = v / cap[i * kp + i];
+        }
+    }
+    let mut e = vec![0.0; kp * kp];
+    for (a, &k) in act.iter().enumerate() {
+        for (b, &k2) in act.iter().enumerate().take(a + 1) {
+            let from = k.max(k2);
+            let inv = dot(
+                &ys[a * kp + from..(a + 1) * kp],
+                &ys[b * kp + from..(b + 1) * kp],
+            );
             let delta = if k == k2 { 1.0 } else { 0.0 };
-            e[k * kp + k2] = lambda[k] * lambda[k2] * (delta - z[k]);
+            let v = lambda[k] * lambda[k2] * (delta - inv);
+            e[k * kp + k2] = v;
+            e[k2 * kp + k] = v;
         }
     }
     Some((
@@ -922,8 +964,8 @@ pub fn network_from_readout(
         let (x, q) = (pool.row(i), patterns.inner_row(i));
         for l in 0..m2 {
             let (mut psi, mut gl) = (0.0, 0.0);
-            for j in 0..m1 {
-                if q[j] != 0 {
+            for (j, &qj) in q.iter().enumerate() {
+                if qj != 0 {
                     psi += dot(x, v(l, j));
                     gl += dot(x, patterns.generator(l, 0, j)) - dot(x, patterns.generator(l, 1, j));
                 }
@@ -1020,12 +1062,12 @@ pub fn gate_network(space: &Space, pool: &Pool, patterns: &Patterns3) -> Result<
         let mut v = vec![0.0; m2 * m1 * d];
         for (k, &a) in alpha.iter().enumerate() {
             let (x, q, dm) = (space.x(k), space.inner_mask(k), space.outer_mask(k));
-            for l in 0..m2 {
-                if dm[l] == 0.0 {
+            for (l, &dl) in dm.iter().enumerate() {
+                if dl == 0.0 {
                     continue;
                 }
-                for j in 0..m1 {
-                    if q[j] != 0.0 {
+                for (j, &qj) in q.iter().enumerate() {
+                    if qj != 0.0 {
                         let at = (l * m1 + j) * d;
                         for r in 0..d {
                             v[at + r] += a * x[r];
@@ -1610,13 +1652,13 @@ mod tests {
             let (x, q, dm, y) = (sp.x(k), sp.inner_mask(k), sp.outer_mask(k), sp.labels[k]);
             // prediction: y sum_l D_l sum_j Q_j x^T (c1 - c2 - c3 + c4)
             let mut a = DVector::zeros(n);
-            for l in 0..m2 {
-                for j in 0..m1 {
+            for (l, &dl) in dm.iter().enumerate() {
+                for (j, &qj) in q.iter().enumerate() {
                     for (blk, sign) in [(0, 1.0), (1, -1.0), (2, -1.0), (3, 1.0)] {
                         let (aa, s) = (blk / 2, blk % 2);
                         let b = block(m1, aa * m2 + l, s, j);
                         for r in 0..d {
-                            a[at(b, r)] += y * dm[l] * q[j] * sign * x[r];
+                            a[at(b, r)] += y * dl * qj * sign * x[r];
                         }
                     }
                 }
