@@ -260,12 +260,15 @@ fn spiral_final_solve(seed: u64) -> (f64, f64) {
     };
     let mut exp = Experiment::new(config, &data).unwrap();
     let report = exp.run().unwrap();
+    let started = std::time::Instant::now();
     let fs: FinalSolve = exp.final_solve(&FinalSolveOptions::default()).unwrap();
+    // Printed only (never asserted): the wall time of the final solve.
+    let seconds = started.elapsed().as_secs_f64();
     let acc = fs.test_accuracy(&data).unwrap().unwrap();
     assert_eq!(Some(acc), fs.accuracy(&test));
     let centre = report.test_accuracy.unwrap();
     eprintln!(
-        "seed {seed}: cuts {}, m {}, centre acc {centre:.3}, AFS acc {acc:.3}, objective \
+        "seed {seed}: {seconds:.2} s, cuts {}, m {}, centre acc {centre:.3}, AFS acc {acc:.3}, objective \
          {:.6e}, loss {:.3e}, proximal-point iterations {}, Newton steps {}, FISTA iterations {}, \
          active blocks {}, active constraints {}, converged {}, kkt {:?}",
         report.cuts,
@@ -306,6 +309,50 @@ fn spiral_final_solve_over_five_gate_seeds() {
     let mean_centre = rows.iter().map(|r| r.0).sum::<f64>() / 5.0;
     eprintln!("mean centre acc {mean_centre:.3}, mean AFS acc {mean_afs:.3}");
     assert!(mean_afs >= mean_centre - 0.1, "{mean_afs} vs {mean_centre}");
+}
+
+#[test]
+fn kkt_residuals_are_small_in_six_dimensions() {
+    // Five input dimensions plus the bias (d = 6), as for the sentiment set's PCA features: the
+    // cone projections work on faces of up to six constraints.
+    let mut s = convexlab::rng::Stream::new(21);
+    let n_pool = 60;
+    let pts: Vec<f64> = (0..5 * n_pool).map(|_| s.gaussian()).collect();
+    let y: Vec<f64> = (0..n_pool)
+        .map(|i| {
+            if pts[5 * i] * pts[5 * i + 1] + pts[5 * i + 2] > 0.0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
+        .collect();
+    let pool = Pool::with_bias(&pts, 5, &y);
+    let pat = Patterns::sample(&pool, 300, 22);
+    let points: Vec<usize> = (0..20).map(|k| 3 * k).collect();
+    let labels = labels_of(&pool, &points);
+    let fs = final_solve(&pool, &pat, &points, &labels, &FinalSolveOptions::default()).unwrap();
+    eprintln!(
+        "d = 6: m = {}, objective {:.6e}, loss {:.3e}, proximal-point iterations {}, Newton steps \
+         {}, active blocks {}, kkt {:?}",
+        pat.m,
+        fs.objective,
+        fs.loss,
+        fs.outer_iterations,
+        fs.newton_steps,
+        fs.active_blocks,
+        fs.kkt
+    );
+    assert!(fs.converged);
+    assert!(fs.kkt.max() <= 1e-8, "{:?}", fs.kkt);
+    assert_eq!(fs.kkt.primal, 0.0);
+    assert_feasible(&pool, &pat, &points, &fs.theta, 0.0);
+    // Nearly interpolating at beta = 1e-5: every cut point is fitted with the right sign.
+    let f_ok = points
+        .iter()
+        .filter(|&&i| pool.y[i] * fs.output(pool.row(i)) > 0.0)
+        .count();
+    assert_eq!(f_ok, points.len());
 }
 
 #[test]

@@ -278,4 +278,29 @@ mod tests {
             assert!((p - q).abs() < 1e-8, "{x:?} vs {want:?}");
         }
     }
+
+    #[test]
+    fn the_monitor_stops_the_run() {
+        let a = vec![3.0, 4.0, 0.1, -0.2];
+        let mut x = vec![0.0; 4];
+        let mut step = 0.01;
+        let mut calls = 0;
+        let out = fista_monitored(
+            &Shift(a),
+            &GroupLasso { beta: 0.5 },
+            &mut x,
+            2,
+            &mut step,
+            &FistaOptions::default(),
+            3,
+            &mut |_| {
+                calls += 1;
+                calls == 2
+            },
+        );
+        // Asked at iterations 3 and 6; stops at the second answer `true`.
+        assert_eq!(calls, 2);
+        assert_eq!(out.iterations, 6);
+        assert!(out.converged);
+    }
 }
