@@ -26,8 +26,8 @@ fn buggy_prediction(pool: &Pool, pat: &Patterns3, i: usize, theta: &[f64]) -> f6
     for g in 0..2 * m2 {
         let sign = if g < m2 { 1.0 } else { -1.0 };
         let mut h = 0.0;
-        for j in 0..m1 {
-            if q[j] == 1 {
+        for (j, &qj) in q.iter().enumerate() {
+            if qj == 1 {
                 h += dot((2 * g) * m1 + j) - dot((2 * g + 1) * m1 + j);
             }
         }
@@ -407,9 +407,21 @@ fn run_json_reports_and_is_deterministic() {
     let a = run_json(json).unwrap();
     let b = run_json(json).unwrap();
     assert_eq!(a, b);
+    // Same bits on one thread and on two (groups are combined in order).
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        assert_eq!(
+            pool.install(|| run_json(json).unwrap()),
+            a,
+            "{threads} threads"
+        );
+    }
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
     let cuts = v["cuts"].as_u64().unwrap();
-    assert!(cuts >= 1 && cuts <= 6, "{cuts}");
+    assert!((1..=6).contains(&cuts), "{cuts}");
     let rounds = v["rounds"].as_array().unwrap();
     assert_eq!(rounds.last().unwrap()["cuts"].as_u64().unwrap(), cuts);
     let rpc = v["rows_per_cut"].as_u64().unwrap();
