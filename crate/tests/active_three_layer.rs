@@ -71,6 +71,18 @@ fn pattern_form_equals_the_three_layer_network_at_every_cut_point() {
         "the Di[i, j] form differs by only {bug_gap:e}"
     );
     eprintln!("checked {checked} cut-point evaluations; Di[i,j] form off by up to {bug_gap:e}");
+    // Off the cut points the sign rows do not bind: count the pool points where the pattern form
+    // (which the queries use, as in the reference) and the network (which accuracy uses) disagree
+    // in sign at the final centre.
+    let (pool, pat, c) = (exp.pool(), exp.patterns(), exp.centre());
+    let disagree = (0..pool.n)
+        .filter(|&i| {
+            let f = pool_prediction(pool, pat, i, &c.theta);
+            let net = network_output(pool.row(i), &c.theta, pat.m1, pat.m2);
+            (f > 0.0) != (net > 0.0)
+        })
+        .count();
+    eprintln!("pool points where pattern form and network disagree in sign: {disagree}");
     // The heatmap and predict are the same network.
     let grid = exp.decision_grid(5, 4, [-1.0, 1.0, -0.5, 0.5]);
     assert_eq!(grid[2 * 5 + 3], exp.predict(&[0.5, -0.5 + 2.0 / 3.0]));
