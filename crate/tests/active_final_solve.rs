@@ -356,6 +356,43 @@ fn kkt_residuals_are_small_in_six_dimensions() {
 }
 
 #[test]
+fn sentiment_final_solve_meets_kkt() {
+    // The sentiment preset's inputs: 5 PCA components of word embeddings plus the bias (d = 6).
+    // (The active-learning run itself does not take d = 6 yet, so 20 pool points stand in for the
+    // cut points.)
+    let spec = convexlab::data::DataSpec {
+        preset: convexlab::data::Preset::Sentiment,
+        n: 200,
+        ..Default::default()
+    };
+    let data = spec.generate().unwrap();
+    let (pool, test) = Pool::from_dataset(&data).unwrap();
+    let pat = Patterns::sample(&pool, 1000, 3);
+    let points: Vec<usize> = (0..20).collect();
+    let labels = labels_of(&pool, &points);
+    let started = std::time::Instant::now();
+    let fs = final_solve(&pool, &pat, &points, &labels, &FinalSolveOptions::default()).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "sentiment: {seconds:.2} s, d {}, m {}, test acc {:.3}, objective {:.6e}, \
+         proximal-point iterations {}, Newton steps {}, active blocks {}, kkt {:?}",
+        pool.d,
+        pat.m,
+        fs.accuracy(&test).unwrap(),
+        fs.objective,
+        fs.outer_iterations,
+        fs.newton_steps,
+        fs.active_blocks,
+        fs.kkt
+    );
+    assert_eq!(pool.d, 6);
+    assert!(fs.converged);
+    assert!(fs.kkt.max() <= 1e-8, "{:?}", fs.kkt);
+    assert_eq!(fs.kkt.primal, 0.0);
+    assert_feasible(&pool, &pat, &points, &fs.theta, 0.0);
+}
+
+#[test]
 fn the_fista_fallback_reaches_the_same_optimum() {
     // One proximal-point step cannot reach tol: FISTA with the exact prox finishes from there.
     let (pool, pat) = random_problem(40, 80, 4);
