@@ -68,8 +68,13 @@ fn configs_are_checked() {
     assert_eq!(e.field(), Some("active.data.n"));
     let e = run_json(r#"{"radius": -1}"#).unwrap_err();
     assert_eq!(e.field(), Some("active.radius"));
-    let e = run_json(r#"{"data": {"preset": "quadratic"}}"#).unwrap_err();
-    assert_eq!(e.field(), Some("data.preset"), "{e}");
+    // Regression runs take the pool rules only.
+    let e = run_json(r#"{"data": {"preset": "quadratic"}, "query": "synthesis"}"#).unwrap_err();
+    assert_eq!(e.field(), Some("active.query"), "{e}");
+    let e = run_json(r#"{"regression_tol": 0}"#).unwrap_err();
+    assert_eq!(e.field(), Some("active.regression_tol"), "{e}");
+    let e = run_json(r#"{"synthesis_resolution": 1}"#).unwrap_err();
+    assert_eq!(e.field(), Some("active.synthesis_resolution"), "{e}");
     let e = run_json(r#"{"unknown_field": 1}"#).unwrap_err();
     assert!(matches!(e, Error::Parse { .. }));
     // A labels budget stops the run.

@@ -17,9 +17,10 @@ use super::feasible::{gate_network, warm_start};
 use super::patterns::Patterns;
 use super::pool::Pool;
 use super::query::select;
+use super::regression::{Outcome, Tube, regression_centre};
 use super::synthesis::{CandidateGrid, pattern_row, synthesise};
 use super::version_space::{VersionSpace, network_output, pool_prediction};
-use crate::data::Dataset;
+use crate::data::{Dataset, Task};
 use crate::error::{Error, Result};
 
 /// Why a run stopped.
@@ -34,6 +35,13 @@ pub enum StopReason {
     PoolExhausted,
     /// Query synthesis: every candidate of the grid has been labelled.
     CandidatesExhausted,
+    /// Regression: a whole pass over the pool points not yet cut made no cut (the centre fits every
+    /// one within `tau`), so further passes would query the same points at the same centre.
+    PoolFitted,
+    /// Regression: the last cuts left no network with the sampled patterns inside the ball that
+    /// fits every cut target within `tau` (certified by the phase-I bound of
+    /// [`super::regression`]); the centre stays where it was.
+    VersionSpaceEmpty,
 }
 
 /// One revealed label.
@@ -41,11 +49,12 @@ pub enum StopReason {
 pub struct Query {
     /// Pool index.
     pub point: usize,
-    /// The revealed label `±1`.
+    /// The revealed label `±1` (regression: the target `y_i`).
     pub label: f64,
     /// The centre's prediction `f_i(c)` when the point was chosen.
     pub prediction: f64,
-    /// Whether it became a cut (the centre got it wrong: `y f_i(c) <= 0`).
+    /// Whether it became a cut (the centre got it wrong: `y f_i(c) <= 0`; regression:
+    /// `|f_i(c) - y_i| > tau`).
     pub cut: bool,
 }
 
@@ -81,6 +90,10 @@ pub struct RoundRecord {
     pub log_det: f64,
     /// Ball-form Newton decrement at the centre.
     pub ball_decrement: f64,
+    /// Regression: root mean square error of the centre's network on the test points; omitted
+    /// from JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rmse: Option<f64>,
 }
 
 /// What the page draws after a step.
@@ -116,6 +129,9 @@ pub struct Snapshot {
     /// bias); the `k`-th is pool point `pool_size - synthesised + k`. Omitted from JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub synthesized: Vec<f64>,
+    /// Regression: test RMSE of the current centre; omitted from JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rmse: Option<f64>,
 }
 
 /// The run's outcome, as the CLI prints it and tests assert on.
@@ -156,6 +172,12 @@ pub struct Report {
     /// Omitted from JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub synthesized: Vec<f64>,
+    /// Regression: final test RMSE of the centre's network; omitted from JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_rmse: Option<f64>,
+    /// Regression: final RMSE on the whole pool (hidden targets included); omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_rmse: Option<f64>,
 }
 
 /// A run in progress.
@@ -188,6 +210,12 @@ pub struct Experiment {
     pub(crate) base_n: usize,
     /// The candidate grid of query synthesis (`None` for the pool rules).
     grid: Option<CandidateGrid>,
+    /// Whether this is a regression run (the `quadratic` preset): tube cuts, targets as labels.
+    regression: bool,
+    /// Regression: targets of the cut points, in cut order.
+    targets: Vec<f64>,
+    /// Regression: cuts at the start of the current pass over the pool.
+    pass_first_cut: usize,
 }
 
 impl Experiment {
@@ -195,7 +223,29 @@ impl Experiment {
     /// samples the patterns and starts at the centre of the ball (`theta = 0`).
     pub fn new(config: Config, data: &Dataset) -> Result<Experiment> {
         config.validate()?;
-        let (pool, test) = Pool::from_dataset(data)?;
+        let (pool, test) = if data.task == Task::Regression {
+            for (i, v) in data
+                .train_x
+                .iter()
+                .chain(&data.test_x)
+                .chain(&data.train_y)
+                .chain(&data.test_y)
+                .enumerate()
+            {
+                if !v.is_finite() {
+                    return Err(Error::NotFinite {
+                        field: format!("data value {i}"),
+                        value: v.to_string(),
+                    });
+                }
+            }
+            (
+                Pool::with_bias(&data.train_x, data.dim, &data.train_y),
+                Pool::with_bias(&data.test_x, data.dim, &data.test_y),
+            )
+        } else {
+            Pool::from_dataset(data)?
+        };
         let patterns = Patterns::sample(&pool, config.gates, config.gate_seed);
         Experiment::from_parts(config, data.name.clone(), pool, test, patterns)
     }
@@ -210,6 +260,14 @@ impl Experiment {
         patterns: Patterns,
     ) -> Result<Experiment> {
         let synthesis = config.query == QueryRule::Synthesis;
+        let regression = is_regression(&dataset);
+        if synthesis && regression {
+            return Err(Error::UnknownName {
+                field: "active.query".into(),
+                value: "synthesis".into(),
+                expected: "confident_pair or least_confident for regression".into(),
+            });
+        }
         let max_cuts = if synthesis {
             config.budget_cuts
         } else {
@@ -237,7 +295,11 @@ impl Experiment {
         };
         let vs = VersionSpace::new(config.radius, pool.d, patterns.m);
         let centre = Centre::of_ball(&vs);
-        let test_accuracy = accuracy(&test, &centre.theta);
+        let test_accuracy = if regression {
+            None
+        } else {
+            accuracy(&test, &centre.theta)
+        };
         Ok(Experiment {
             tried: vec![false; pool.n],
             base_n: pool.n,
@@ -258,6 +320,9 @@ impl Experiment {
             round_first_cut: 0,
             answers: Vec::new(),
             grid,
+            regression,
+            targets: Vec::new(),
+            pass_first_cut: 0,
         })
     }
 
@@ -269,7 +334,11 @@ impl Experiment {
     /// for the person).
     pub fn step(&mut self) -> Result<Snapshot> {
         self.propose()?;
-        if let Some(&i) = self.pending.iter().find(|&&i| !is_label(self.pool.y[i])) {
+        if let Some(&i) = self
+            .pending
+            .iter()
+            .find(|&&i| self.known_label(i).is_none())
+        {
             return Err(Error::UnknownName {
                 field: "active.label".into(),
                 value: format!("unknown (pool point {i})"),
@@ -301,7 +370,20 @@ impl Experiment {
         let f: Vec<f64> = (0..self.pool.n)
             .map(|i| pool_prediction(&self.pool, &self.patterns, i, theta))
             .collect();
-        let picks = select(self.config.query, &f, &self.tried);
+        let mut picks = select(self.config.query, &f, &self.tried);
+        if picks.is_empty() && self.regression && self.vs.cuts() < self.pool.n {
+            // The reference's regression loop: once every point not cut has been tried, a new
+            // pass tries them again (the centre has moved), unless the last pass cut nothing.
+            if self.vs.cuts() == self.pass_first_cut {
+                self.stop = Some(StopReason::PoolFitted);
+                return Ok(Vec::new());
+            }
+            self.pass_first_cut = self.vs.cuts();
+            for (i, t) in self.tried.iter_mut().enumerate() {
+                *t = self.vs.points.contains(&i);
+            }
+            picks = select(self.config.query, &f, &self.tried);
+        }
         if picks.is_empty() {
             self.stop = Some(StopReason::PoolExhausted);
             return Ok(Vec::new());
@@ -401,7 +483,14 @@ impl Experiment {
     /// The oracle's label of pool point `i` if it is known (`None` for a user point waiting for the
     /// person, or an index outside the pool).
     pub fn known_label(&self, i: usize) -> Option<f64> {
-        self.pool.y.get(i).copied().filter(|&y| is_label(y))
+        let regression = self.regression;
+        self.pool.y.get(i).copied().filter(|&y| {
+            if regression {
+                y.is_finite()
+            } else {
+                is_label(y)
+            }
+        })
     }
 
     /// Reveals the label `label` (`±1`) of the pending point `point` (a pool index): it counts as a
@@ -412,7 +501,13 @@ impl Experiment {
     /// are dropped (not tried). Errors: `label` not `±1` (field `active.label`); `point` outside the
     /// pool or not pending (field `active.point`).
     pub fn answer(&mut self, point: usize, label: f64) -> Result<Snapshot> {
-        if !is_label(label) {
+        if self.regression && !label.is_finite() {
+            return Err(Error::NotFinite {
+                field: "active.label".into(),
+                value: label.to_string(),
+            });
+        }
+        if !self.regression && !is_label(label) {
             return Err(Error::UnknownName {
                 field: "active.label".into(),
                 value: label.to_string(),
@@ -441,8 +536,15 @@ impl Experiment {
             });
         };
         let f = self.pending_f[k];
-        let cut = label * f <= 0.0;
-        if cut {
+        let cut = if self.regression {
+            (f - label).abs() > self.config.regression_tol
+        } else {
+            label * f <= 0.0
+        };
+        if cut && self.regression {
+            self.vs.add_cut(&self.pool, &self.patterns, point, 1.0)?;
+            self.targets.push(label);
+        } else if cut {
             self.vs.add_cut(&self.pool, &self.patterns, point, label)?;
         }
         self.pending.remove(k);
@@ -470,7 +572,28 @@ impl Experiment {
     fn finish_round(&mut self) -> Result<()> {
         let first_new = self.round_first_cut;
         let mut newton_steps = 0;
-        if self.vs.cuts() > first_new {
+        let mut empty = false;
+        if self.vs.cuts() > first_new && self.regression {
+            let tube = Tube {
+                vs: &self.vs,
+                targets: &self.targets,
+                tau: self.config.regression_tol,
+            };
+            let prev = (first_new > 0).then_some(self.centre.theta.as_slice());
+            match regression_centre(
+                &tube,
+                &self.patterns,
+                prev,
+                first_new,
+                &self.config.newton(),
+            )? {
+                Outcome::Centre(c) => {
+                    self.centre = c;
+                    newton_steps = self.centre.newton_steps;
+                }
+                Outcome::Empty => empty = true,
+            }
+        } else if self.vs.cuts() > first_new {
             let p = gate_network(&self.vs, &self.patterns)?;
             let prev = (first_new > 0).then_some(self.centre.phi.as_slice());
             let start = warm_start(&self.vs, prev, first_new, &p);
@@ -486,17 +609,22 @@ impl Experiment {
             queries: std::mem::take(&mut self.answered),
             labels_used: self.labels_used,
             cuts: self.vs.cuts(),
-            constraints: self.vs.rows(),
+            constraints: self.constraints(),
             test_accuracy: self.test_accuracy(),
             newton_steps,
             log_det: self.centre.log_det,
             ball_decrement: self.centre.ball_decrement,
+            test_rmse: self.test_rmse(),
         });
-        self.stop = if self.vs.cuts() >= self.config.budget_cuts {
+        self.stop = if empty {
+            Some(StopReason::VersionSpaceEmpty)
+        } else if self.vs.cuts() >= self.config.budget_cuts {
             Some(StopReason::BudgetCuts)
         } else if self.labels_used >= self.config.budget_labels {
             Some(StopReason::BudgetLabels)
-        } else if self.tried.iter().all(|&t| t) {
+        } else if (self.regression && self.vs.cuts() == self.pool.n)
+            || (!self.regression && self.tried.iter().all(|&t| t))
+        {
             Some(StopReason::PoolExhausted)
         } else {
             None
@@ -511,7 +639,7 @@ impl Experiment {
             .pending
             .iter()
             .copied()
-            .filter(|&i| is_label(self.pool.y[i]))
+            .filter(|&i| self.known_label(i).is_some())
             .collect();
         for i in known {
             if self.pending.contains(&i) {
@@ -604,6 +732,37 @@ impl Experiment {
             pending: self.pending.clone(),
             answered: self.answered.clone(),
             synthesized: self.synthesized_points(),
+            test_rmse: self.test_rmse(),
+        }
+    }
+
+    /// Linear rows so far: `cuts (1 + 2m)`, or `cuts (2 + 2m)` for regression (two tube rows per
+    /// cut); the ball is one more.
+    pub fn constraints(&self) -> usize {
+        if self.regression {
+            self.vs.cuts() * (2 + self.vs.blocks())
+        } else {
+            self.vs.rows()
+        }
+    }
+
+    /// Whether this is a regression run (tube cuts `|f_i - y_i| <= tau`).
+    pub fn is_regression(&self) -> bool {
+        self.regression
+    }
+
+    /// Regression: targets of the cut points, in cut order (empty for classification).
+    pub fn cut_targets(&self) -> &[f64] {
+        &self.targets
+    }
+
+    /// Regression: RMSE of the centre's network on the test points (`None` for classification or
+    /// without test points).
+    pub fn test_rmse(&self) -> Option<f64> {
+        if self.regression {
+            rmse(&self.test, &self.centre.theta)
+        } else {
+            None
         }
     }
 
@@ -622,7 +781,11 @@ impl Experiment {
             cut_points: self.vs.points.clone(),
             stop: self.stop,
             test_accuracy: self.test_accuracy(),
-            pool_accuracy: accuracy(&self.base_parts().0, &self.centre.theta),
+            pool_accuracy: if self.regression {
+                None
+            } else {
+                accuracy(&self.base_parts().0, &self.centre.theta)
+            },
             newton_steps_total: self.rounds.iter().map(|r| r.newton_steps).sum(),
             newton_steps_max: self
                 .rounds
@@ -631,6 +794,12 @@ impl Experiment {
                 .max()
                 .unwrap_or(0),
             synthesized: self.synthesized_points(),
+            test_rmse: self.test_rmse(),
+            pool_rmse: if self.regression {
+                rmse(&self.pool, &self.centre.theta)
+            } else {
+                None
+            },
         }
     }
 
@@ -709,6 +878,26 @@ impl Experiment {
 /// Whether `y` is a label `±1` (a user point waiting for the person has `NaN`).
 pub(crate) fn is_label(y: f64) -> bool {
     y == 1.0 || y == -1.0
+}
+
+/// Whether a run on the dataset called `name` is a regression run: the `quadratic` preset is the
+/// one regression dataset (user points and the other presets are classification).
+pub(crate) fn is_regression(name: &str) -> bool {
+    name == crate::data::Preset::Quadratic.name()
+}
+
+/// `sqrt(mean_i (f(x_i) - y_i)^2)` of the ReLU network of `theta` over `pool` (`None` if empty).
+fn rmse(pool: &Pool, theta: &[f64]) -> Option<f64> {
+    if pool.n == 0 {
+        return None;
+    }
+    let sum: f64 = (0..pool.n)
+        .map(|i| {
+            let e = network_output(pool.row(i), theta) - pool.y[i];
+            e * e
+        })
+        .sum();
+    Some(libm::sqrt(sum / pool.n as f64))
 }
 
 /// Fraction of `pool`'s points with a known label where the ReLU network of `theta` has

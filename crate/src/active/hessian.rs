@@ -46,8 +46,14 @@ struct Ctx<'c> {
     vs: &'c VersionSpace,
     phi: &'c [f64],
     s: &'c [f64],
+    /// `w_k x_k` per cut: `V`'s nonzero part.
     wx: &'c [f64],
-    k_rows: f64,
+    /// `g_k x_k` per cut: the prediction rows' part of the gradient.
+    gx: &'c [f64],
+    /// The multiple of `I` in every block.
+    diag: f64,
+    /// The coefficient of `phi` in the gradient.
+    lin: f64,
     with_log_det: bool,
 }
 
@@ -63,6 +69,9 @@ impl Ctx<'_> {
         let wx: Vec<[f64; D]> = (0..kp)
             .map(|k| as_array(&self.wx[k * D..(k + 1) * D]))
             .collect();
+        let gx: Vec<[f64; D]> = (0..kp)
+            .map(|k| as_array(&self.gx[k * D..(k + 1) * D]))
+            .collect();
         // B_b = K I + sum_k x_k x_k^T / s_kb^2 (lower triangle), and
         // g_b = K phi_b - sum_k (sigma_kj x_k / s_kb + [D_kj = 1] (-1)^s w_k x_k),
         // accumulated cut by cut over the chunk's blocks.
@@ -71,11 +80,11 @@ impl Ctx<'_> {
         for (lb, (l, g)) in ls.iter_mut().zip(gs.iter_mut()).enumerate() {
             let phi_b: [f64; D] = as_array(&self.phi[(b0 + lb) * D..]);
             for r in 0..D {
-                l[r][r] = self.k_rows;
-                g[r] = self.k_rows * phi_b[r];
+                l[r][r] = self.diag;
+                g[r] = self.lin * phi_b[r];
             }
         }
-        for (k, wx_k) in wx.iter().enumerate() {
+        for (k, gx_k) in gx.iter().enumerate() {
             let x: [f64; D] = as_array(vs.x(k));
             let s_k = &self.s[k * stride + 1 + b0..k * stride + 1 + b0 + 2 * nj];
             let m_k = &vs.mask(k)[j0..j0 + nj];
@@ -97,8 +106,8 @@ impl Ctx<'_> {
                 }
                 if dk != 0.0 {
                     for r in 0..D {
-                        g_j[0][r] -= wx_k[r];
-                        g_j[1][r] += wx_k[r];
+                        g_j[0][r] -= gx_k[r];
+                        g_j[1][r] += gx_k[r];
                     }
                 }
             }
@@ -244,10 +253,46 @@ impl<'a> StructuredHessian<'a> {
             });
         }
         let w: Vec<f64> = (0..kp).map(|k| vs.labels[k] / s[vs.row_of(k)]).collect();
+        Self::assemble_parts(vs, phi, s, &w, &w, k_rows, k_rows, with_log_det)
+    }
+
+    /// The general form behind [`Self::assemble`]: factors `H = B + V V^T` and forms the gradient
+    /// `g`, where block `b = 2j + s` of `B` is `diag I + sum_k x_k x_k^T / q_kb^2` (`q_kb` the sign
+    /// rows' slacks, read from `s` in the layout of [`VersionSpace::slacks`]; the prediction slots
+    /// are not read), `V`'s column `k` on block `b` is `(-1)^s weights[k] D_kj x_k`, and
+    /// `g_b = lin phi_b - sum_k (2 D_kj - 1) x_k / q_kb - [D_kj = 1] (-1)^s grad_weights[k] x_k`.
+    /// The homogeneous centring uses `weights = grad_weights = y_k / s_k`, `diag = lin = K`; the
+    /// regression barrier ([`super::regression`]) uses its tube rows' weights.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assemble_parts(
+        vs: &'a VersionSpace,
+        phi: &[f64],
+        s: &[f64],
+        weights: &[f64],
+        grad_weights: &[f64],
+        diag: f64,
+        lin: f64,
+        with_log_det: bool,
+    ) -> Result<Assembled<'a>> {
+        let (d, nb, kp) = (vs.d, vs.blocks(), vs.cuts());
+        if !(1..=MAX_D).contains(&d) {
+            return Err(Error::out_of_range("input dimension + 1", d, 1, MAX_D));
+        }
+        if kp == 0 || nb == 0 {
+            return Err(Error::Numerical {
+                what: "assembling the centring Hessian".into(),
+                reason: "there are no cuts (the centre of the bare ball is 0)".into(),
+            });
+        }
+        let w = weights.to_vec();
         // w_k x_k, the nonzero part of V's column k on every block where D_kj = 1.
         let mut wx = Vec::with_capacity(kp * d);
         for (k, &wk) in w.iter().enumerate() {
             wx.extend(vs.x(k).iter().map(|v| wk * v));
+        }
+        let mut gx = Vec::with_capacity(kp * d);
+        for (k, &gk) in grad_weights.iter().enumerate() {
+            gx.extend(vs.x(k).iter().map(|v| gk * v));
         }
         let mut inv = vec![0.0; nb * d * d];
         let mut gradient = vec![0.0; nb * d];
@@ -256,7 +301,9 @@ impl<'a> StructuredHessian<'a> {
             phi,
             s,
             wx: &wx,
-            k_rows,
+            gx: &gx,
+            diag,
+            lin,
             with_log_det,
         };
         let work = |(c, (inv_c, g_c)): (usize, (&mut [f64], &mut [f64]))| match d {

@@ -39,6 +39,7 @@ pub mod oracle;
 pub mod patterns;
 pub mod pool;
 pub mod query;
+pub mod regression;
 pub mod replay;
 pub mod synthesis;
 pub mod three_layer;

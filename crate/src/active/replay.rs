@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::Config;
-use super::experiment::{Answer, Experiment, is_label};
+use super::experiment::{Answer, Experiment, is_label, is_regression};
 use super::oracle::{check_coord, check_count, check_label};
 use super::patterns::Patterns;
 use super::pool::Pool;
@@ -63,6 +63,17 @@ pub struct RunRecord {
     /// The patterns digest covers the original pool only. Absent (0) for the pool rules.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub synthesized: usize,
+    /// Regression: the pool targets, the test targets and the answered targets written exactly
+    /// (decimal strings), since a JSON number need not parse back to the same bits; on import they
+    /// take the place of `pool_labels`, `test_labels` and the answers' labels. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "exact")]
+    pub pool_targets: Vec<f64>,
+    /// Regression: the test targets, exactly (see `pool_targets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "exact")]
+    pub test_targets: Vec<f64>,
+    /// Regression: the answered targets in order, exactly (see `pool_targets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "exact")]
+    pub answer_targets: Vec<f64>,
 }
 
 /// Whether `n` is 0 (serde's `skip_serializing_if`).
@@ -131,7 +142,18 @@ impl Experiment {
             dataset: self.dataset_name().to_string(),
             dim: pool.d - 1,
             pool_x: strip(pool),
-            pool_labels: pool.y.iter().map(|&y| is_label(y).then_some(y)).collect(),
+            pool_labels: pool
+                .y
+                .iter()
+                .map(|&y| {
+                    let known = if self.is_regression() {
+                        y.is_finite()
+                    } else {
+                        is_label(y)
+                    };
+                    known.then_some(y)
+                })
+                .collect(),
             test_x: strip(test),
             test_labels: test.y.clone(),
             gates: self.patterns().gates.clone(),
@@ -140,6 +162,21 @@ impl Experiment {
             pending: self.pending().to_vec(),
             centre_digest: theta_digest(&self.centre().theta),
             synthesized: pool.n - self.base_n,
+            pool_targets: if self.is_regression() {
+                pool.y.clone()
+            } else {
+                Vec::new()
+            },
+            test_targets: if self.is_regression() {
+                test.y.clone()
+            } else {
+                Vec::new()
+            },
+            answer_targets: if self.is_regression() {
+                self.answers().iter().map(|a| a.label).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -165,6 +202,35 @@ impl Experiment {
         check_count("active run.pool_labels", n_all, 1)?;
         check_range_usize("active run.synthesized", record.synthesized, 0, n_all - 1)?;
         let n = n_all - record.synthesized;
+        // Exact regression targets replace the JSON numbers when present.
+        let mut record = record.clone();
+        for (field, exact, len) in [
+            ("active run.pool_targets", record.pool_targets.len(), n_all),
+            (
+                "active run.test_targets",
+                record.test_targets.len(),
+                record.test_labels.len(),
+            ),
+            (
+                "active run.answer_targets",
+                record.answer_targets.len(),
+                record.answers.len(),
+            ),
+        ] {
+            if exact != 0 {
+                check_range_usize(&format!("{field} length"), exact, len, len)?;
+            }
+        }
+        if !record.pool_targets.is_empty() {
+            record.pool_labels = record.pool_targets.iter().map(|&y| Some(y)).collect();
+        }
+        if !record.test_targets.is_empty() {
+            record.test_labels = record.test_targets.clone();
+        }
+        for (a, &y) in record.answers.iter_mut().zip(&record.answer_targets) {
+            a.label = y;
+        }
+        let record = &record;
         let n_test = record.test_labels.len();
         check_count("active run.test_labels", n_test, 0)?;
         for (field, xs, rows) in [
@@ -176,13 +242,27 @@ impl Experiment {
                 check_coord(format!("{field}[{k}]"), v)?;
             }
         }
+        // Labels are ±1, or any finite target for the regression preset.
+        let regression = is_regression(&record.dataset);
+        let check = |field: String, l: f64| {
+            if !regression {
+                check_label(field, l)
+            } else if l.is_finite() {
+                Ok(())
+            } else {
+                Err(Error::NotFinite {
+                    field,
+                    value: l.to_string(),
+                })
+            }
+        };
         for (i, l) in record.pool_labels.iter().enumerate() {
             if let Some(l) = *l {
-                check_label(format!("active run.pool_labels[{i}]"), l)?;
+                check(format!("active run.pool_labels[{i}]"), l)?;
             }
         }
         for (i, &l) in record.test_labels.iter().enumerate() {
-            check_label(format!("active run.test_labels[{i}]"), l)?;
+            check(format!("active run.test_labels[{i}]"), l)?;
         }
         let d = dim + 1;
         let m = record.gates.len() / d;
