@@ -192,6 +192,25 @@ fn synthesis_on_xor_learns_with_auto_answers() {
         )
         .unwrap();
         let p = pool_run.run().unwrap();
+        // Synthesis with the labels the pool rule used (it stops when the pool runs out).
+        let mut same_labels = Experiment::new(
+            Config {
+                budget_labels: p.labels_used,
+                ..xor_config(seed, 30)
+            },
+            &data,
+        )
+        .unwrap();
+        while same_labels.snapshot().stopped.is_none() {
+            same_labels.step_with(&xor_label).unwrap();
+        }
+        let q = same_labels.report();
+        println!(
+            "xor gate seed {seed}: synthesis with {} labels: acc {:.3} ({} cuts)",
+            q.labels_used,
+            q.test_accuracy.unwrap(),
+            q.cuts
+        );
         println!(
             "xor gate seed {seed}: synthesis acc {:.3} ({} labels, {} cuts), confident pair acc {:.3} ({} labels, {} cuts)",
             r.test_accuracy.unwrap(),
