@@ -5,8 +5,11 @@
 //! - [`version_space`]: parameters, cuts (Theorem 4.1), predictions.
 //! - [`centre`]: the analytic centre by homogeneity; [`hessian`]: its structured Newton solves;
 //!   [`feasible`]: strictly feasible starts; [`dense`]: small Cholesky kernels.
-//! - [`query`]: query rules; [`config`]: the settings; [`experiment`]: a run, its snapshots and
-//!   report; [`run_json`]: config JSON in, report JSON out.
+//! - [`query`]: query rules; [`synthesis`]: queries synthesised off the pool; [`config`]: the
+//!   settings; [`experiment`]: a run, its snapshots and report; [`run_json`]: config JSON in,
+//!   report JSON out.
+//! - [`regression`]: the tube cuts `|f_i - y_i| <= tau` of the `quadratic` task and their
+//!   ball-form analytic centre (not homogeneous: damped Newton with a phase I).
 //!
 //! ## Where this differs from the authors' code (pilancilab/cpal, `src/cpal/cpal.py`)
 //! - Barrier: the reference's centre maximises `log(R - ||s||) + sum log(-a^T s)`; here the ball
@@ -21,6 +24,13 @@
 //! - Stopping: the reference loops until `maxit` once the pool is spent (its query returns index
 //!   -1); here the run stops cleanly ([`StopReason::PoolExhausted`]). A round stops revealing labels
 //!   as soon as a budget is reached (the reference may overshoot its cut budget by one).
+//! - Regression: the reference resets its tried list when every point has been tried and loops
+//!   until `maxit`; here a new pass starts only if the last pass made a cut, otherwise the run stops
+//!   ([`StopReason::PoolFitted`]); an empty version space stops it too
+//!   ([`StopReason::VersionSpaceEmpty`]). The centre uses the ball form `log(R^2 - ||theta||^2)`
+//!   (the reference: `log(R - ||theta||)`); with non-homogeneous rows the two centres differ
+//!   slightly (not only in radius).
+//! - Query synthesis is not in the reference code; its rule is ours ([`synthesis`]).
 //! - Data: numpy's seed-0 permutation is not reproduced (see [`crate::data`]), and the duplicate
 //!   patterns are kept in order of first appearance rather than sorted.
 
