@@ -294,20 +294,12 @@ fn spiral_final_solve(seed: u64) -> (f64, f64) {
 }
 
 #[test]
-fn spiral_final_solve_on_gate_seed_zero() {
-    let (_, acc) = spiral_final_solve(0);
-    assert!(acc > 0.6, "seed 0 AFS accuracy {acc}");
-}
-
-// About 30 s in the dev profile on a shared 2-core machine (seed 0 alone runs by default above).
-// Run on demand: cargo test -p convexlab --test active_final_solve -- --ignored five_gate_seeds.
-#[test]
-#[ignore = "about 30 s in the dev profile; gate seed 0 runs by default"]
 fn spiral_final_solve_over_five_gate_seeds() {
     let rows: Vec<(f64, f64)> = (0..5).map(spiral_final_solve).collect();
     let mean_afs = rows.iter().map(|r| r.1).sum::<f64>() / 5.0;
     let mean_centre = rows.iter().map(|r| r.0).sum::<f64>() / 5.0;
     eprintln!("mean centre acc {mean_centre:.3}, mean AFS acc {mean_afs:.3}");
+    assert!(rows[0].1 > 0.6, "seed 0 AFS accuracy {}", rows[0].1);
     assert!(mean_afs >= mean_centre - 0.1, "{mean_afs} vs {mean_centre}");
 }
 

@@ -580,20 +580,26 @@ impl Afs {
         DualPoint { z, v, p, phi, grad }
     }
 
-    /// The Newton matrix `n I + sigma sum_b A_b J_b A_b^T` (`n x n`, row-major) at `v`, with `J_b`
+    /// The Newton matrix `n I + sigma sum_b A_b J_b A_b^T` (`n x n`, row-major) at `v` (`p` its prox,
+    /// whose zero blocks are skipped), with `J_b`
     /// the generalised Jacobian of the block prox (module docs): `0` if `||P_C v_b|| <= tau`, else
     /// `(1 - tau / nu)(I - Q^T Q) + (tau / nu) w w^T` with `nu = ||P_C v_b||`, `w = P_C v_b / nu`,
     /// `Q` the face basis of the projection, `tau = sigma beta`.
-    fn newton_matrix(&self, v: &[f64], sigma: f64, beta: f64) -> Vec<f64> {
+    fn newton_matrix(&self, v: &[f64], p: &[f64], sigma: f64, beta: f64) -> Vec<f64> {
         let (n, d, m) = (self.n, self.d, self.m);
         let tau = sigma * beta;
         let parts: Vec<Option<Vec<f64>>> = v
             .par_chunks(d)
+            .zip(p.par_chunks(d))
             .enumerate()
             .with_min_len(BLOCKS_PER_TASK)
             .map_init(
                 || (ConeWork::default(), vec![0.0; d], vec![0.0; n]),
-                |(work, pb, lam), (b, vb)| {
+                |(work, pb, lam), (b, (vb, prox_b))| {
+                    // A zero prox output means `||P_C v_b|| <= tau`: `J_b = 0`.
+                    if prox_b.iter().all(|&x| x == 0.0) {
+                        return None;
+                    }
                     let out = self.cone(b / 2).project_unchecked(vb, work, pb, lam);
                     let nu = out.norm;
                     if nu <= tau || nu == 0.0 {
@@ -663,7 +669,7 @@ impl Afs {
         // Stop when the gradient has not halved in STALL steps (rounding level).
         let (mut best, mut since_best) = (norm2(&cur.grad), 0);
         while steps < MAX_NEWTON && norm2(&cur.grad) > grad_tol && since_best < STALL {
-            let mut h = self.newton_matrix(&cur.v, sigma, prox.beta);
+            let mut h = self.newton_matrix(&cur.v, &cur.p, sigma, prox.beta);
             if !cholesky_in_place(&mut h, n) {
                 break;
             }
@@ -1025,7 +1031,7 @@ mod tests {
             (fd - slope).abs() <= 1e-6 * (1.0 + slope.abs()),
             "{fd} vs {slope}"
         );
-        let hm = afs.newton_matrix(&base.v, sigma, prox.beta);
+        let hm = afs.newton_matrix(&base.v, &base.p, sigma, prox.beta);
         let n = afs.n;
         for k in 0..n {
             let hv: f64 = (0..n).map(|l| hm[k * n + l] * dir[l]).sum();
