@@ -262,3 +262,28 @@ fn a_ball_too_small_for_the_targets_stops_with_an_empty_version_space() {
     let err = fresh.answer(i, f64::NAN).unwrap_err();
     assert_eq!(err.field(), Some("active.label"));
 }
+
+#[test]
+fn too_few_gates_stop_the_run_cleanly() {
+    // Four gates give at most a handful of kinks: x^2 on many points cannot be interpolated, so
+    // the run stops (no strictly feasible start, or a certified empty space) instead of failing.
+    let config = Config {
+        gates: 4,
+        ..quadratic_config(0)
+    };
+    let data = config.data.generate().unwrap();
+    let mut exp = Experiment::new(config, &data).unwrap();
+    let report = exp.run().unwrap();
+    println!("4 gates: stop {:?} after {} cuts", report.stop, report.cuts);
+    assert!(
+        matches!(
+            report.stop,
+            Some(StopReason::NoFeasibleStart | StopReason::VersionSpaceEmpty)
+        ),
+        "{:?}",
+        report.stop
+    );
+    assert!(report.cuts < 50);
+    // The centre is the last one found: strictly inside the cuts before the last round.
+    assert!(report.test_rmse.unwrap().is_finite());
+}

@@ -42,6 +42,10 @@ pub enum StopReason {
     /// fits every cut target within `tau` (certified by the phase-I bound of
     /// [`super::regression`]); the centre stays where it was.
     VersionSpaceEmpty,
+    /// Regression: the sampled gates cannot interpolate the cut targets within `tau / 2`, so no
+    /// strictly feasible start was found for the new centre (the version space may be empty, but
+    /// this is not certified); the centre stays where it was.
+    NoFeasibleStart,
 }
 
 /// One revealed label.
@@ -572,7 +576,7 @@ impl Experiment {
     fn finish_round(&mut self) -> Result<()> {
         let first_new = self.round_first_cut;
         let mut newton_steps = 0;
-        let mut empty = false;
+        let mut empty = None;
         if self.vs.cuts() > first_new && self.regression {
             let tube = Tube {
                 vs: &self.vs,
@@ -591,7 +595,8 @@ impl Experiment {
                     self.centre = c;
                     newton_steps = self.centre.newton_steps;
                 }
-                Outcome::Empty => empty = true,
+                Outcome::Empty => empty = Some(StopReason::VersionSpaceEmpty),
+                Outcome::NoStart => empty = Some(StopReason::NoFeasibleStart),
             }
         } else if self.vs.cuts() > first_new {
             let p = gate_network(&self.vs, &self.patterns)?;
@@ -616,8 +621,8 @@ impl Experiment {
             ball_decrement: self.centre.ball_decrement,
             test_rmse: self.test_rmse(),
         });
-        self.stop = if empty {
-            Some(StopReason::VersionSpaceEmpty)
+        self.stop = if empty.is_some() {
+            empty
         } else if self.vs.cuts() >= self.config.budget_cuts {
             Some(StopReason::BudgetCuts)
         } else if self.labels_used >= self.config.budget_labels {

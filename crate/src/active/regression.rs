@@ -102,6 +102,10 @@ pub enum Outcome {
     Centre(Centre),
     /// The version space is empty (certified by the phase-I bound in the module docs).
     Empty,
+    /// No strictly feasible start was found: the sampled gates do not interpolate the cut targets
+    /// within `tau / 2` (step 1 fails). The version space may still be non-empty (a network with
+    /// residuals between `tau / 2` and `tau`); this is not a certificate.
+    NoStart,
 }
 
 impl Tube<'_> {
@@ -401,7 +405,8 @@ fn phase_one(
 /// added: a strictly feasible start from the previous centre `prev` (`None` before the first cut)
 /// and the gate interpolant, phase I if needed, then damped Newton on `F` until the ball-form
 /// decrement is at most `opts.tol` (module docs). `Outcome::Empty` if phase I certifies the space
-/// empty. Errors if the gate interpolant cannot be built or a factorisation fails.
+/// empty, `Outcome::NoStart` if the gate interpolant cannot be built. Errors if a factorisation
+/// fails.
 pub fn regression_centre(
     tube: &Tube,
     patterns: &Patterns,
@@ -410,7 +415,9 @@ pub fn regression_centre(
     opts: &NewtonOptions,
 ) -> Result<Outcome> {
     let vs = tube.vs;
-    let p = gate_interpolant(tube, patterns)?;
+    let Ok(p) = gate_interpolant(tube, patterns) else {
+        return Ok(Outcome::NoStart);
+    };
     let start = match prev {
         None => p.clone(),
         Some(c) => {
