@@ -426,10 +426,17 @@ impl Experiment {
         Ok(self.pending.clone())
     }
 
-    /// The label the run's own oracle gives a synthesised input `p` (without bias): `NaN`
-    /// (unknown, the person answers) until the preset's labelling function is wired in.
-    fn preset_label(&self, _p: &[f64]) -> f64 {
-        f64::NAN
+    /// The label the run's own oracle gives a synthesised input `p` (without bias): the preset's
+    /// noise-free labelling function ([`crate::data::ground_truth()`]) when the run is on a preset
+    /// that has one, else `NaN` (unknown: the person answers, e.g. for user points or sentiment).
+    fn preset_label(&self, p: &[f64]) -> f64 {
+        if self.dataset != self.config.data.preset.name() {
+            return f64::NAN;
+        }
+        crate::data::ground_truth(&self.config.data, p)
+            .ok()
+            .filter(|&y| is_label(y))
+            .unwrap_or(f64::NAN)
     }
 
     /// Appends input `x` (with bias) to the pool with hidden label `y` (`NaN` if unknown) and its
