@@ -45,12 +45,14 @@ const commands = {
     return { dataset: lab.dataset(), report: lab.report(), snapshot: lab.snapshot() };
   },
   // Rounds until `rounds` more are done, the run stops, or a queried point needs the person's label.
-  activeAdvance: ({ rounds = 1 }, progress) => {
+  // With `person` ({ [pool index]: label }), the person is the oracle for every point: labels come from
+  // that map (their earlier answers) and any other queried point is returned as needed.
+  activeAdvance: ({ rounds = 1, person = null }, progress) => {
     const lab = activeLab();
     let done = 0;
     for (;;) {
       const before = lab.snapshot().round;
-      const need = Array.from(lab.proposeAndAutoAnswer());
+      const need = person ? answerFromPerson(lab, person) : Array.from(lab.proposeAndAutoAnswer());
       const s = lab.snapshot();
       if (need.length > 0) return { need, snapshot: s };
       if (s.round > before) done += 1;
@@ -65,9 +67,23 @@ const commands = {
   activeCompareDefaultConfig: () => JSON.parse(wasm.activeCompareDefaultConfig()),
   activeCompare: ({ config }, progress) =>
     wasm.activeCompare(JSON.stringify(config), (done, total) => progress({ done, total })),
+  activeParseCsv: ({ text }) => wasm.parsePointsCsv(text),
+  activeFinalSolve: () => activeLab().finalSolve(),
+  activeFinalGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().finalGrid(nx, ny, x0, x1, y0, y1),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };
+
+/** Starts a round and answers its queries from the person's earlier answers; returns those still open. */
+function answerFromPerson(lab, person) {
+  lab.propose();
+  for (;;) {
+    const pending = Array.from(lab.snapshot().pending ?? []);
+    const known = pending.find((i) => person[i] !== undefined);
+    if (known === undefined) return pending;
+    lab.answer(known, person[known]);
+  }
+}
 
 /** Times one kernel: one warm-up run, then runs for about budgetMs (at least 3, at most 1000). */
 function timeKernel(kernel, n, seed, budgetMs) {

@@ -484,3 +484,42 @@ fn inputs_are_checked() {
     .unwrap_err();
     assert_eq!(e.field(), Some("active.final.tol"));
 }
+
+/// The final solve fits the labels the person gave (user points have no hidden label at all),
+/// not the pool's: answering against a line, every cut point ends on its answered side.
+#[test]
+fn final_solve_fits_the_persons_answers() {
+    use convexlab::active::UserPoint;
+    let points: Vec<UserPoint> = (0..16)
+        .map(|i| UserPoint {
+            x: (i % 4) as f64 / 2.0 - 0.75,
+            y: (i / 4) as f64 / 2.0 - 0.75,
+            label: None,
+        })
+        .collect();
+    let config = Config {
+        gates: 100,
+        ..Config::default()
+    };
+    let mut e = Experiment::from_points(config, &points, &[]).unwrap();
+    let truth = |x: &[f64]| if x[0] + 0.3 * x[1] >= 0.1 { 1.0 } else { -1.0 };
+    while e.snapshot().stopped.is_none() {
+        let need = e.propose().unwrap();
+        if need.is_empty() {
+            break;
+        }
+        for i in need {
+            if e.pending().contains(&i) {
+                let y = truth(e.pool().row(i));
+                e.answer(i, y).unwrap();
+            }
+        }
+    }
+    let vs = e.version_space();
+    assert!(vs.cuts() >= 2);
+    let afs = e.final_solve(&FinalSolveOptions::default()).unwrap();
+    assert!(afs.kkt.max() <= 1e-6, "{:?}", afs.kkt);
+    for (k, &i) in vs.points.iter().enumerate() {
+        assert!(vs.labels[k] * afs.output(e.pool().row(i)) > 0.0, "cut {k}");
+    }
+}

@@ -43,7 +43,10 @@ fn agrees_with_every_generated_point_without_noise() {
         }
     }
     // Odd n: the spiral keeps 2 floor(n/2) points (one dropped, as in the reference).
-    assert_eq!(checked, 5 * (100 + 101 + 4 + 57 + 1000) + (100 + 100 + 4 + 56 + 1000));
+    assert_eq!(
+        checked,
+        5 * (100 + 101 + 4 + 57 + 1000) + (100 + 100 + 4 + 56 + 1000)
+    );
 }
 
 #[test]

@@ -133,6 +133,75 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('CSV: a bad line is named and nothing is lost; good points replace the drawn ones', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=draw&active_gates=200&active_points=0.5:0.5:%2B`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      const before = new URL(page.url()).hash;
+      await page.click('#active-csv-paste');
+      await page.fill('#active-csv-text', 'x,y,label\n0.1,0.2,1\n0.3,nan,-1\n');
+      await page.click('#active-csv-use');
+      await page.waitForFunction(() => document.getElementById('active-csv-error')?.textContent.length > 0);
+      assert.match(await page.textContent('#active-csv-error'), /line 3/);
+      assert.equal(new URL(page.url()).hash, before, 'the drawn point is kept');
+      const rows = ['x,y,label'];
+      for (let i = 0; i < 12; i++) rows.push(`${(i / 6 - 1).toFixed(2)},${((i * 7) % 12 / 6 - 1).toFixed(2)},${i % 2 ? 1 : 0}`);
+      await page.fill('#active-csv-text', rows.join('\n'));
+      await page.click('#active-csv-use');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('12 points from pasted CSV'));
+      assert.equal(await page.textContent('#active-csv-error'), '');
+      assert.equal(await page.inputValue('#active-data'), 'draw');
+      assert.equal((new URL(page.url()).hash.match(/active_points=([^&]*)/)[1].split('%3B')).length, 12);
+      await page.keyboard.press('s');
+      await page.waitForFunction(() => document.querySelector('[data-stat="round"]')?.textContent === '1');
+      assert.equal(await page.isVisible('#active-ask'), false, 'CSV points carry their labels');
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('final solve (AFS) beside the centre network, equal to the native CLI', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=moons&active_n=60&active_gates=200&active_budget=8`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.click('#active-run');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
+      await page.keyboard.press('f');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Final solve done'), null, { timeout: 120_000 });
+      assert.equal(await page.isVisible('#active-afs-field'), true);
+      assert.match(await page.textContent('#active-afs-detail'), /^\d+ cut points, \d+ nonzero blocks, \d+ proximal-point steps, \d+ Newton steps, KKT residual \d\.\de-\d+, \d+ ms\.$/);
+      const inPage = Number(await page.getAttribute('#active-afs-detail', 'data-accuracy'));
+      const config = await page.evaluate(() => globalThis.convexlab.engine.request('activeReport').then((r) => r.config));
+      const native = runNativeCli('active', config, ['--final-solve']).final_solve;
+      assert.equal(inPage, native.test_accuracy);
+      assert.ok(Math.max(...Object.values(native.kkt)) <= 1e-6);
+      // A new round makes the shown solve stale.
+      await page.click('#active-reset');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'));
+      assert.equal(await page.isVisible('#active-final'), false);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
+    test('sentiment words: the learner shows the word and the person answers', async () => {
+      const page = await openPage(env.browser.context,
+        `${env.server.url}#lab=active&active_data=sentiment&active_n=60&active_oracle=you&active_query=least_confident&active_gates=300`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      assert.equal(await page.isVisible('#active-dims'), true);
+      await page.keyboard.press('s');
+      await page.waitForSelector('#active-ask:not([hidden])');
+      assert.match(await page.textContent('#active-ask-text'), /^The learner asks: is “[^”]+” positive \(\+1\) or negative \(−1\)\?/);
+      await page.keyboard.press('a');
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '1');
+      await page.keyboard.press('s');
+      await page.waitForSelector('#active-ask:not([hidden])');
+      await page.keyboard.press('2');
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '2');
+      const stats = await page.textContent('#active-stats');
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '2', null, { timeout: 60_000 });
+      assert.equal(await page.textContent('#active-stats'), stats, 'a reload replays the answers');
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
       const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');

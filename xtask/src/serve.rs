@@ -1,21 +1,23 @@
 //! A small static server for development and the browser tests: `web/` at `/`, `pkg/` at `/pkg/`, on
 //! 127.0.0.1 only, with the cross-origin isolation headers (COOP/COEP) that the threaded build needs
 //! unless `isolation` is false, and the right MIME types (`.wasm` as `application/wasm`).
+//!
+//! Plain HTTP/1.1 over `std::net`, one thread per connection and `Connection: close` on every
+//! response: a keep-alive server (tiny_http) left module requests pending forever now and then when
+//! the browser fetched many ES modules at once, which hung the page's first render.
 
 use anyhow::{Result, anyhow};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use tiny_http::{Header, Response, Server};
+use std::sync::Arc;
 
 /// Serves until the process is stopped. Prints `convexlab: serving on http://127.0.0.1:PORT/` once
 /// listening (port 0 picks a free port; the printed URL has the real one).
 pub fn serve(web: &Path, pkg: &Path, port: u16, isolation: bool) -> Result<()> {
-    let server = Server::http(("127.0.0.1", port))
+    let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| anyhow!("server has no IP address"))?;
+    let addr = listener.local_addr()?;
     println!(
         "convexlab: serving on http://{addr}/ ({})",
         if isolation {
@@ -25,38 +27,76 @@ pub fn serve(web: &Path, pkg: &Path, port: u16, isolation: bool) -> Result<()> {
         }
     );
     std::io::stdout().flush()?;
-    for request in server.incoming_requests() {
-        let url = request
-            .url()
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("/")
-            .to_string();
-        let response = match resolve(web, pkg, &url) {
-            Some(path) if path.is_file() => match std::fs::read(&path) {
-                Ok(bytes) => {
-                    let mut r =
-                        Response::from_data(bytes).with_header(header("Content-Type", mime(&path)));
-                    r = r.with_header(header("Cache-Control", "no-cache"));
-                    if isolation {
-                        r = r
-                            .with_header(header("Cross-Origin-Opener-Policy", "same-origin"))
-                            .with_header(header("Cross-Origin-Embedder-Policy", "require-corp"));
-                    }
-                    r.boxed()
-                }
-                Err(e) => Response::from_string(format!("cannot read {url}: {e}"))
-                    .with_status_code(500)
-                    .boxed(),
-            },
-            _ => Response::from_string(format!("not found: {url}"))
-                .with_status_code(404)
-                .boxed(),
-        };
-        // A client that went away is not the server's problem.
-        let _ = request.respond(response);
+    let roots = Arc::new((web.to_path_buf(), pkg.to_path_buf()));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let roots = Arc::clone(&roots);
+        std::thread::spawn(move || {
+            // A client that went away is not the server's problem.
+            let _ = handle(stream, &roots.0, &roots.1, isolation);
+        });
     }
     Ok(())
+}
+
+/// Reads one request from `stream` and answers it (GET and HEAD only), then closes the connection.
+fn handle(stream: TcpStream, web: &Path, pkg: &Path, isolation: bool) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    // Skip the headers: nothing in them changes a static answer.
+    let mut header = String::new();
+    while reader.read_line(&mut header)? > 2 {
+        header.clear();
+    }
+    let mut parts = line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let url = target.split(['?', '#']).next().unwrap_or("/");
+    let (status, kind, body) = if method != "GET" && method != "HEAD" {
+        (
+            405,
+            "text/plain; charset=utf-8",
+            b"only GET and HEAD".to_vec(),
+        )
+    } else {
+        match resolve(web, pkg, url) {
+            Some(path) if path.is_file() => match std::fs::read(&path) {
+                Ok(bytes) => (200, mime(&path), bytes),
+                Err(e) => (
+                    500,
+                    "text/plain; charset=utf-8",
+                    format!("cannot read {url}: {e}").into_bytes(),
+                ),
+            },
+            _ => (
+                404,
+                "text/plain; charset=utf-8",
+                format!("not found: {url}").into_bytes(),
+            ),
+        }
+    };
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Internal Server Error",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n",
+        body.len()
+    );
+    if isolation {
+        head.push_str("Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n");
+    }
+    head.push_str("\r\n");
+    let mut out = stream;
+    out.write_all(head.as_bytes())?;
+    if method != "HEAD" {
+        out.write_all(&body)?;
+    }
+    out.flush()?;
+    out.shutdown(std::net::Shutdown::Write)
 }
 
 /// Maps a URL path to a file: `/pkg/...` under `pkg`, anything else under `web`, `/` to index.html.
@@ -94,10 +134,6 @@ fn mime(path: &Path) -> &'static str {
         "csv" | "txt" => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
 }
 
 #[cfg(test)]

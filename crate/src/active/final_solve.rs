@@ -228,7 +228,13 @@ impl Experiment {
     pub fn final_solve(&self, opts: &FinalSolveOptions) -> Result<FinalSolve> {
         let pool = self.pool();
         let points = &self.version_space().points;
-        let labels: Vec<f64> = points.iter().map(|&i| pool.y[i]).collect();
+        // The labels as revealed (the person's answers, which may differ from the pool's hidden
+        // labels or fill in unknown ones); regression cuts carry their targets.
+        let labels: Vec<f64> = if self.is_regression() {
+            self.cut_targets().to_vec()
+        } else {
+            self.version_space().labels.clone()
+        };
         final_solve(pool, self.patterns(), points, &labels, opts)
     }
 }

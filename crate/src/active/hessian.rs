@@ -38,8 +38,9 @@ pub fn parallel() -> bool {
     rayon::current_num_threads() > 1
 }
 
-/// Largest row length `d` (input dimension + bias) the block kernels are compiled for.
-pub const MAX_D: usize = 4;
+/// Largest row length `d` (input dimension + bias) the block kernels are compiled for: planar data
+/// (3) and the sentiment preset's up to 8 principal components (9).
+pub const MAX_D: usize = 9;
 
 /// The inputs of one assembly pass, shared by the chunks.
 struct Ctx<'c> {
@@ -311,6 +312,11 @@ impl<'a> StructuredHessian<'a> {
             2 => ctx.chunk::<2>(c, inv_c, g_c),
             3 => ctx.chunk::<3>(c, inv_c, g_c),
             4 => ctx.chunk::<4>(c, inv_c, g_c),
+            5 => ctx.chunk::<5>(c, inv_c, g_c),
+            6 => ctx.chunk::<6>(c, inv_c, g_c),
+            7 => ctx.chunk::<7>(c, inv_c, g_c),
+            8 => ctx.chunk::<8>(c, inv_c, g_c),
+            9 => ctx.chunk::<9>(c, inv_c, g_c),
             _ => None,
         };
         let (ci, cg) = (CHUNK * 2 * d * d, CHUNK * 2 * d);
@@ -373,7 +379,12 @@ impl<'a> StructuredHessian<'a> {
             1 => self.solve_d::<1>(rhs),
             2 => self.solve_d::<2>(rhs),
             3 => self.solve_d::<3>(rhs),
-            _ => self.solve_d::<4>(rhs), // assemble admits d <= MAX_D = 4 only
+            4 => self.solve_d::<4>(rhs),
+            5 => self.solve_d::<5>(rhs),
+            6 => self.solve_d::<6>(rhs),
+            7 => self.solve_d::<7>(rhs),
+            8 => self.solve_d::<8>(rhs),
+            _ => self.solve_d::<9>(rhs), // assemble admits d <= MAX_D = 9 only
         }
     }
 

@@ -59,6 +59,10 @@ struct ActiveArgs {
     /// After the run, fit the final convex problem (AFS) on the cut points and report it too.
     #[arg(long, conflicts_with = "compare")]
     final_solve: bool,
+    /// Run the three-layer construction (Theorem 4.2) instead: the config is a three-layer config
+    /// ({"data": {...}, "inner_gates": 50, "outer_gates": 100, ...}).
+    #[arg(long, conflicts_with_all = ["compare", "replay", "final_solve"])]
+    three_layer: bool,
 }
 
 #[derive(clap::Args)]
@@ -129,6 +133,16 @@ fn run_active(args: &ActiveArgs) -> Result<(), String> {
             .as_ref()
             .expect("clap requires --config without --replay");
         let text = read(path, "--config")?;
+        if args.three_layer {
+            let report =
+                convexlab::active::three_layer::run_json(&text).map_err(|e| e.to_string())?;
+            let report: serde_json::Value =
+                serde_json::from_str(&report).map_err(|e| e.to_string())?;
+            let out =
+                serde_json::json!({ "report": report, "seconds": started.elapsed().as_secs_f64() });
+            println!("{out}");
+            return Ok(());
+        }
         if args.compare {
             let config = curves::CompareConfig::from_json(&text).map_err(|e| e.to_string())?;
             let report = curves::compare(&config, &mut |done, total| {
@@ -160,6 +174,9 @@ fn run_active(args: &ActiveArgs) -> Result<(), String> {
             "test_accuracy": test_accuracy,
             "objective": afs.objective,
             "iterations": afs.iterations,
+            "outer_iterations": afs.outer_iterations,
+            "newton_steps": afs.newton_steps,
+            "active_blocks": afs.active_blocks,
             "converged": afs.converged,
             "kkt": afs.kkt,
             "seconds": t.elapsed().as_secs_f64(),

@@ -2,6 +2,7 @@
 //! engine worker, stepped one round at a time, with the centre network's decision field on request.
 
 use super::{to_js, to_js_error};
+use crate::active::final_solve::{FinalSolve, FinalSolveOptions};
 use crate::active::{Config, Experiment, RunRecord, UserPoint};
 use crate::data::{Dataset, LabelledPoint, Task};
 use crate::error::Error;
@@ -12,6 +13,8 @@ use wasm_bindgen::prelude::*;
 pub struct ActiveLab {
     experiment: Experiment,
     data: Dataset,
+    /// The last final solve ("AFS") and the number of cuts it was solved on.
+    final_solve: Option<(FinalSolve, usize)>,
 }
 
 /// The default config (the paper's spiral protocol) as JSON.
@@ -29,7 +32,11 @@ impl ActiveLab {
         config.validate().map_err(to_js_error)?;
         let data = config.data.generate().map_err(to_js_error)?;
         let experiment = Experiment::new(config, &data).map_err(to_js_error)?;
-        Ok(ActiveLab { experiment, data })
+        Ok(ActiveLab {
+            experiment,
+            data,
+            final_solve: None,
+        })
     }
 
     /// A run on the person's points: `points` is `[{ x, y, label }]` with `label` 1, -1 or null
@@ -56,7 +63,11 @@ impl ActiveLab {
             train_names: Vec::new(),
             test_names: Vec::new(),
         };
-        Ok(ActiveLab { experiment, data })
+        Ok(ActiveLab {
+            experiment,
+            data,
+            final_solve: None,
+        })
     }
 
     /// Replays an exported run (see [`ActiveLab::export`]) to the same bits.
@@ -94,7 +105,11 @@ impl ActiveLab {
             },
             _ => data,
         };
-        Ok(ActiveLab { experiment, data })
+        Ok(ActiveLab {
+            experiment,
+            data,
+            final_solve: None,
+        })
     }
 
     /// The whole run as JSON (config, points, gate vectors, answers), replayable bit for bit here
@@ -111,6 +126,13 @@ impl ActiveLab {
         self.experiment.propose().map_err(to_js_error)?;
         let need = self.experiment.auto_answer().map_err(to_js_error)?;
         Ok(need.into_iter().map(|i| i as u32).collect())
+    }
+
+    /// Starts a round without revealing any label: returns the pool indices the learner asks about
+    /// (the person answers each with [`ActiveLab::answer`]; empty once the run has stopped).
+    pub fn propose(&mut self) -> Result<Vec<u32>, JsValue> {
+        let pending = self.experiment.propose().map_err(to_js_error)?;
+        Ok(pending.into_iter().map(|i| i as u32).collect())
     }
 
     /// The person's label (1 or -1) for a pending pool point; returns the snapshot.
@@ -142,9 +164,119 @@ impl ActiveLab {
     }
 
     /// The centre network's output on an `nx x ny` grid over `[x0, x1] x [y0, y1]`, row-major from
-    /// `y0` (planar data only).
-    pub fn grid(&self, nx: usize, ny: usize, x0: f64, x1: f64, y0: f64, y1: f64) -> Vec<f64> {
-        self.experiment.decision_grid(nx, ny, [x0, x1, y0, y1])
+    /// `y0`. Planar data only: other input dimensions are an error naming `active.data`, and at
+    /// most 512 x 512 values (`active.grid`).
+    pub fn grid(
+        &self,
+        nx: usize,
+        ny: usize,
+        x0: f64,
+        x1: f64,
+        y0: f64,
+        y1: f64,
+    ) -> Result<Vec<f64>, JsValue> {
+        self.check_planar_grid(nx, ny)?;
+        Ok(self.experiment.decision_grid(nx, ny, [x0, x1, y0, y1]))
+    }
+
+    /// Solves (AFS) on the current cut points with the reference's settings (`beta = 1e-5`) and
+    /// keeps it for [`ActiveLab::final_grid`]; returns `{ cuts, test_accuracy, objective, loss,
+    /// group_norm, iterations, outer_iterations, newton_steps, converged, active_blocks, kkt }`.
+    /// Errors name `active.final cut points` when there is no cut yet.
+    #[wasm_bindgen(js_name = finalSolve)]
+    pub fn final_solve(&mut self) -> Result<JsValue, JsValue> {
+        let cuts = self.experiment.version_space().cuts();
+        if cuts == 0 {
+            return Err(to_js_error(Error::Empty {
+                field: "active.final cut points".into(),
+                min: 1,
+            }));
+        }
+        let afs = self
+            .experiment
+            .final_solve(&FinalSolveOptions::default())
+            .map_err(to_js_error)?;
+        #[derive(serde::Serialize)]
+        struct Summary<'a> {
+            cuts: usize,
+            test_accuracy: Option<f64>,
+            objective: f64,
+            loss: f64,
+            group_norm: f64,
+            iterations: usize,
+            outer_iterations: usize,
+            newton_steps: usize,
+            converged: bool,
+            active_blocks: usize,
+            kkt: &'a crate::active::final_solve::KktResiduals,
+        }
+        let out = to_js(&Summary {
+            cuts,
+            test_accuracy: afs.accuracy(self.experiment.test_set()),
+            objective: afs.objective,
+            loss: afs.loss,
+            group_norm: afs.group_norm,
+            iterations: afs.iterations,
+            outer_iterations: afs.outer_iterations,
+            newton_steps: afs.newton_steps,
+            converged: afs.converged,
+            active_blocks: afs.active_blocks,
+            kkt: &afs.kkt,
+        });
+        self.final_solve = Some((afs, cuts));
+        out
+    }
+
+    /// The last final solve's network on a grid, as [`ActiveLab::grid`] draws the centre's; an
+    /// error if none was made for the current cuts.
+    #[wasm_bindgen(js_name = finalGrid)]
+    pub fn final_grid(
+        &self,
+        nx: usize,
+        ny: usize,
+        x0: f64,
+        x1: f64,
+        y0: f64,
+        y1: f64,
+    ) -> Result<Vec<f64>, JsValue> {
+        self.check_planar_grid(nx, ny)?;
+        let cuts = self.experiment.version_space().cuts();
+        let Some((afs, _)) = self.final_solve.as_ref().filter(|(_, c)| *c == cuts) else {
+            return Err(js_sys::Error::new(
+                "no final solve for the current cuts yet: press Final solve",
+            )
+            .into());
+        };
+        let at = |n: usize, a: f64, b: f64, k: usize| {
+            if n > 1 {
+                a + (b - a) * k as f64 / (n - 1) as f64
+            } else {
+                a
+            }
+        };
+        let mut out = Vec::with_capacity(nx * ny);
+        for r in 0..ny {
+            for c in 0..nx {
+                out.push(afs.predict(&[at(nx, x0, x1, c), at(ny, y0, y1, r)]));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ActiveLab {
+    /// Errors unless the inputs are planar (`active.data`) and the grid is at most 512 per side
+    /// (`active.grid`).
+    fn check_planar_grid(&self, nx: usize, ny: usize) -> Result<(), JsValue> {
+        let d = self.experiment.pool().d;
+        if d != 3 {
+            return Err(to_js_error(Error::UnknownName {
+                field: "active.data".into(),
+                value: format!("{}-dimensional inputs", d - 1),
+                expected: "planar (2-dimensional) data for a decision field".into(),
+            }));
+        }
+        crate::error::check_range_usize("active.grid", nx.max(ny), 1, 512).map_err(to_js_error)
     }
 }
 
@@ -155,4 +287,12 @@ fn from_js<T: serde::de::DeserializeOwned>(field: &str, value: JsValue) -> Resul
             message: e.to_string(),
         })
     })
+}
+
+/// Parses the person's CSV text (`x,y,label` lines, see [`crate::data::parse_points_csv`]) into
+/// `[{ x, y, label }]`; errors name the line and column (`points.csv line 3 column label`).
+#[wasm_bindgen(js_name = parsePointsCsv)]
+pub fn parse_points_csv(text: &str) -> Result<JsValue, JsValue> {
+    let points = crate::data::parse_points_csv(text).map_err(to_js_error)?;
+    to_js(&points)
 }
