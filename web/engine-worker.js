@@ -45,8 +45,8 @@ const commands = {
     return { dataset: lab.dataset(), report: lab.report(), snapshot: lab.snapshot() };
   },
   // Rounds until `rounds` more are done, the run stops, or a queried point needs the person's label.
-  // With `person` ({ [pool index]: label }), the person is the oracle for every point: labels come from
-  // that map (their earlier answers) and any other queried point is returned as needed.
+  // With `person` ({ answers: { [pool index]: label }, only }), the person's earlier answers label the
+  // points they cover; with `only`, the person is the oracle for every point (no preset labels).
   activeAdvance: ({ rounds = 1, person = null }, progress) => {
     const lab = activeLab();
     let done = 0;
@@ -70,18 +70,20 @@ const commands = {
   activeParseCsv: ({ text }) => wasm.parsePointsCsv(text),
   activeFinalSolve: () => activeLab().finalSolve(),
   activeFinalGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().finalGrid(nx, ny, x0, x1, y0, y1),
+  groundTruth: ({ data, x }) => wasm.groundTruth(JSON.stringify(data), new Float64Array(x)),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };
 
 /** Starts a round and answers its queries from the person's earlier answers; returns those still open. */
-function answerFromPerson(lab, person) {
-  lab.propose();
+function answerFromPerson(lab, { answers, only }) {
+  if (only) lab.propose();
+  else lab.proposeAndAutoAnswer();
   for (;;) {
     const pending = Array.from(lab.snapshot().pending ?? []);
-    const known = pending.find((i) => person[i] !== undefined);
+    const known = pending.find((i) => answers[i] !== undefined);
     if (known === undefined) return pending;
-    lab.answer(known, person[known]);
+    lab.answer(known, answers[known]);
   }
 }
 

@@ -202,6 +202,27 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('query synthesis: the learner asks about points off the pool, as the native CLI does', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=xor&active_n=60&active_gates=200&active_query=synthesis&active_budget=6`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.click('#active-run');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
+      const inPage = await page.evaluate(() => globalThis.convexlab.engine.request('activeReport'));
+      assert.ok(inPage.synthesized.length >= 2 * 6, 'at least six points made up');
+      assert.deepEqual(inPage, runNativeCli('active', inPage.config).report);
+      // You as the oracle: the learner asks about a made-up point; "auto" answers with the preset's rule.
+      await page.goto(`${env.server.url}#lab=active&active_data=xor&active_n=60&active_gates=200&active_query=synthesis&active_oracle=you`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.keyboard.press('s');
+      await page.waitForSelector('#active-ask:not([hidden])');
+      assert.match(await page.textContent('#active-ask-text'), /label of point 48 at \(-?\d\.\d\d, -?\d\.\d\d\)/);
+      await page.keyboard.press('a');
+      await page.waitForFunction(() => document.querySelector('[data-stat="labels used"]')?.textContent === '1');
+      assert.match(new URL(page.url()).hash, /active_answers=48%3A(%2B|-)/);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
       const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');

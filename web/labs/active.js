@@ -25,7 +25,8 @@ export async function render(container, app) {
       <p>A two-layer ReLU network is trained <em>without gradients</em>: each label the current network gets
       wrong becomes a cut of the version space of its convex reformulation (Theorem 4.1), and the next network
       is the analytic centre of what is left. Blue circles are +1, orange squares −1; hollow marks are held-out
-      test points, black rings the cuts, dashed rings the last queries.</p>
+      test points, black rings the cuts, dashed rings the last queries, diamonds points the learner made up itself
+      (query synthesis).</p>
       <form class="controls" id="active-form" novalidate>
         <label class="control">Data
           <select id="active-data">${PRESETS.map((p) => `<option>${p}</option>`).join('')}<option value="draw">your points (draw)</option></select>
@@ -50,6 +51,7 @@ export async function render(container, app) {
           <select id="active-query">
             <option value="confident_pair">most confident pair (paper, spiral)</option>
             <option value="least_confident">least confident (paper, sentiment)</option>
+            <option value="synthesis">query synthesis: ask about any point of the plane</option>
           </select></label>
         <label class="control">Oracle
           <select id="active-oracle">
@@ -146,7 +148,7 @@ export async function render(container, app) {
   const final = bindFinalSolve(container, app, () => ({
     snapshot: view.snapshot,
     bounds: (view.dataset?.dim ?? 2) === 2 ? view.bounds : null,
-    points: view.dataset && view.snapshot ? points(view.dataset, view.snapshot) : [],
+    points: view.dataset && view.snapshot ? points(view.dataset, view.snapshot, new Set(), view.synthLabels) : [],
   }), (text) => (status.textContent = text));
   const showDims = () => ($('#active-dims-control').hidden = get.data() !== 'sentiment' || readHash().get('active_dims_hide') === '1');
   $('#active-data').addEventListener('change', showDims);
@@ -174,7 +176,8 @@ export async function render(container, app) {
   async function build(cfg) {
     let r;
     view.truth = null;
-    view.person = false;
+    view.person = drawMode() || get.oracle() === 'you' ? { only: false } : null;
+    view.synthLabels = new Map();
     final.clear();
     if (drawMode()) {
       if (view.drawn.length === 0) {
@@ -192,7 +195,7 @@ export async function render(container, app) {
       view.truth = d.train_y;
       if ((d.dim ?? 2) !== 2) {
         // Words (or any non-planar preset): the run keeps the preset's points and the person answers.
-        view.person = true;
+        view.person = { only: true };
         r = await app.engine.request('activeNew', { config: cfg });
       } else {
         const points = [];
@@ -221,12 +224,13 @@ export async function render(container, app) {
 
   /** Advances `rounds` rounds, or until the person must answer; shows who is asked. */
   async function advance(rounds, quiet = false) {
-    const person = view.person ? Object.fromEntries(view.answers.map((a) => [a.point, a.label])) : null;
+    const person = view.person ? { ...view.person, answers: Object.fromEntries(view.answers.map((a) => [a.point, a.label])) } : null;
     const r = await app.engine.request('activeAdvance', { rounds, person }, (s) => {
       status.textContent = `Running: ${s.cuts} cuts, ${s.labels_used} labels…`;
       curve(s);
     });
     view.need = r.need;
+    view.snapshot = r.snapshot;
     if (!quiet) await show(r.snapshot);
     ask();
     return r.snapshot;
@@ -237,8 +241,7 @@ export async function render(container, app) {
     box.hidden = view.need.length === 0;
     if (box.hidden) return;
     const i = view.need[0];
-    const dim = view.dataset.dim ?? 2;
-    const [x, y] = [view.dataset.train_x[dim * i], view.dataset.train_x[dim * i + 1]];
+    const [x, y] = coordsOf(i);
     const word = view.dataset.train_names?.[i];
     $('#active-ask-text').textContent = word
       ? `The learner asks: is “${word}” positive (+1) or negative (−1)? (point ${i}, ringed in pink)`
@@ -253,11 +256,16 @@ export async function render(container, app) {
     view.busy = true;
     const point = view.need[0];
     try {
-      if (label === 'truth') label = view.truth[point];
+      if (label === 'truth') {
+        label = point < view.dataset.train_y.length
+          ? view.truth[point]
+          : await app.engine.request('groundTruth', { data: config().data, x: coordsOf(point) });
+      }
       // Keep the answer first: an engine error must never lose what the person said.
       view.answers.push({ point, label });
       saveAnswers(view.answers);
-      view.dataset.train_y[point] = label;
+      if (point < view.dataset.train_y.length) view.dataset.train_y[point] = label;
+      else view.synthLabels.set(point, label);
       const s = await app.engine.request('activeAnswer', { point, label });
       view.need = s.pending ?? [];
       await show(s);
@@ -290,16 +298,33 @@ export async function render(container, app) {
     }
   }
 
+  /** The first two coordinates of pool point `i`, synthesised points included. */
+  function coordsOf(i) {
+    const d = view.dataset;
+    const dim = d.dim ?? 2;
+    const n0 = d.train_y.length;
+    if (i < n0) return [d.train_x[dim * i], d.train_x[dim * i + 1]];
+    const k = i - n0;
+    const syn = view.snapshot?.synthesized ?? [];
+    return [syn[dim * k], syn[dim * k + 1]];
+  }
+
   function redrawPoints() {
     const [x0, x1] = view.bounds;
     const need = new Set(view.need);
-    const pts = points(view.dataset, view.snapshot ?? { cut_points: [], queries: [] }, need);
+    const pts = points(view.dataset, view.snapshot ?? { cut_points: [], queries: [] }, need, view.synthLabels);
     if (drawMode()) pts.push({ x: view.cursor.x, y: view.cursor.y, label: null, kind: 'cursor' });
     drawPoints($('#active-points'), pts, { lo: x0, hi: x1, size: SIZE });
   }
 
   async function show(snapshot) {
     view.snapshot = snapshot;
+    if (snapshot.synthesized?.length) {
+      // Labels of synthesised points: every query so far (the report) and this round's answers.
+      const report = await app.engine.request('activeReport');
+      for (const round of report.rounds) for (const q of round.queries) view.synthLabels.set(q.point, q.label);
+      for (const q of snapshot.answered ?? []) view.synthLabels.set(q.point, q.label);
+    }
     const [x0, x1, y0, y1] = view.bounds;
     if ((view.dataset.dim ?? 2) === 2) {
       const field = await app.engine.request('activeGrid', { nx: FIELD, ny: FIELD, bounds: [x0, x1, y0, y1] });
@@ -524,8 +549,8 @@ function squareBounds(d) {
   return [lo, hi, lo, hi];
 }
 
-/** The points to draw (the first two coordinates of each input). */
-function points(d, s, need = new Set()) {
+/** The points to draw (the first two coordinates of each input), synthesised queries last. */
+function points(d, s, need = new Set(), synthLabels = new Map()) {
   const cut = new Set(s.cut_points);
   const queried = new Set([...(s.queries ?? []).map((q) => q.point), ...need]);
   const dim = d.dim ?? 2;
@@ -536,6 +561,12 @@ function points(d, s, need = new Set()) {
   }
   for (let i = 0; i < d.test_y.length; i++) {
     out.push({ x: d.test_x[dim * i], y: d.test_x[dim * i + 1], label: d.test_y[i], kind: 'test' });
+  }
+  const syn = s.synthesized ?? [];
+  for (let k = 0; k < syn.length / dim; k++) {
+    const i = d.train_y.length + k;
+    const label = synthLabels.get(i) ?? null;
+    out.push({ x: syn[dim * k], y: syn[dim * k + 1], label, kind: 'synth', cut: cut.has(i), queried: queried.has(i) });
   }
   return out;
 }

@@ -59,7 +59,15 @@ export function drawPoints(canvas, points, { lo, hi, size }) {
     const r = p.kind === 'test' ? 3.5 : 4.5;
     const fill = p.label === null ? '#bbb' : p.label > 0 ? '#0072B2' : '#E69F00';
     ctx.beginPath();
-    if (p.label !== null && p.label < 0) ctx.rect(x - r, y - r, 2 * r, 2 * r);
+    if (p.kind === 'synth') {
+      // A synthesised query (a point the learner made up): a diamond, whatever its label.
+      const q = r + 1.5;
+      ctx.moveTo(x, y - q);
+      ctx.lineTo(x + q, y);
+      ctx.lineTo(x, y + q);
+      ctx.lineTo(x - q, y);
+      ctx.closePath();
+    } else if (p.label !== null && p.label < 0) ctx.rect(x - r, y - r, 2 * r, 2 * r);
     else ctx.arc(x, y, r, 0, 2 * Math.PI);
     if (p.kind === 'test') {
       ctx.lineWidth = 1.5;
@@ -69,7 +77,7 @@ export function drawPoints(canvas, points, { lo, hi, size }) {
       ctx.fillStyle = fill;
       ctx.fill();
       ctx.lineWidth = 1;
-      ctx.strokeStyle = '#fff';
+      ctx.strokeStyle = p.kind === 'synth' ? '#000' : '#fff';
       ctx.stroke();
     }
     if (p.cut) ring(ctx, x, y, r + 3.5, '#000', []);

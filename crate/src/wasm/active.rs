@@ -296,3 +296,17 @@ pub fn parse_points_csv(text: &str) -> Result<JsValue, JsValue> {
     let points = crate::data::parse_points_csv(text).map_err(to_js_error)?;
     to_js(&points)
 }
+
+/// The preset's noise-free label (or regression target) at input `x`, for answering a synthesised
+/// query ([`crate::data::ground_truth`]); errors name the field (`data.preset` for data without a
+/// labelling function).
+#[wasm_bindgen(js_name = groundTruth)]
+pub fn ground_truth(data_spec_json: &str, x: &[f64]) -> Result<f64, JsValue> {
+    let spec: crate::data::DataSpec = serde_json::from_str(data_spec_json).map_err(|e| {
+        to_js_error(Error::Parse {
+            field: "data".into(),
+            message: e.to_string(),
+        })
+    })?;
+    crate::data::ground_truth(&spec, x).map_err(to_js_error)
+}
