@@ -71,6 +71,7 @@ const commands = {
   activeFinalSolve: () => activeLab().finalSolve(),
   activeFinalGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().finalGrid(nx, ny, x0, x1, y0, y1),
   groundTruth: ({ data, x }) => wasm.groundTruth(JSON.stringify(data), new Float64Array(x)),
+  activeCurve: ({ n, x0, x1 }) => activeLab().curve(n, x0, x1),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };

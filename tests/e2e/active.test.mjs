@@ -223,6 +223,26 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('regression (y = x^2): the fitted curve, test RMSE, and the same report as the native CLI', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=quadratic&active_gates=300&active_budget=20`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      assert.equal(await page.isVisible('#active-regression .uplot'), true);
+      assert.ok(await page.evaluate(() => document.querySelector('#active-regression .u-under').getBoundingClientRect().left > 20), 'axes are drawn');
+      assert.equal(await page.isVisible('#active-field'), false);
+      await page.click('#active-run');
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.startsWith('Stopped'), null, { timeout: 120_000 });
+      const rmse = Number(await stat(page, 'test RMSE'));
+      assert.ok(rmse > 0 && rmse < 0.05, `rmse ${rmse}`);
+      const inPage = await page.evaluate(() => globalThis.convexlab.engine.request('activeReport'));
+      assert.deepEqual(inPage, runNativeCli('active', inPage.config).report);
+      // The person cannot type real targets here: the error names the oracle control.
+      await page.selectOption('#active-oracle', 'you');
+      await page.click('#active-reset');
+      await page.waitForFunction(() => document.querySelector('[data-error-for="active.oracle"]')?.textContent.length > 0);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
       const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');

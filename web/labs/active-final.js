@@ -29,6 +29,10 @@ export function bindFinalSolve(container, app, current, setStatus) {
   async function solve() {
     const view = current();
     if (busy || !view.snapshot) return;
+    if (view.regression) {
+      setStatus('The final solve (AFS) here fits labels ±1: it is for the classification presets.');
+      return;
+    }
     if (view.snapshot.cuts === 0) {
       setStatus('The final solve needs at least one cut: press Step first.');
       return;

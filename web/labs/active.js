@@ -10,10 +10,11 @@ import { loadPoints, savePoints, loadAnswers, saveAnswers } from './active-point
 import { renderCompare } from './active-compare.js';
 import { bindCsv } from './active-csv.js';
 import { bindFinalSolve } from './active-final.js';
+import { drawRegression } from '../plot/regression.js';
 
 export const title = 'Active learning by cutting planes';
 
-const PRESETS = ['spiral', 'moons', 'xor', 'circles', 'blobs', 'sentiment'];
+const PRESETS = ['spiral', 'moons', 'xor', 'circles', 'blobs', 'sentiment', 'quadratic'];
 const DRAW_BOUNDS = [-1.1, 1.1, -1.1, 1.1];
 const FIELD = 64; // heatmap resolution (values per side)
 const SIZE = 420; // canvas CSS size
@@ -57,7 +58,8 @@ export async function render(container, app) {
           <select id="active-oracle">
             <option value="auto">the preset's labels (auto)</option>
             <option value="you">you answer</option>
-          </select></label>
+          </select>
+          <span class="field-error" data-error-for="active.oracle"></span></label>
         <label class="control">Cut budget
           <input id="active-budget" type="number" min="1" max="2000">
           <span class="field-error" data-error-for="active.budget_cuts"></span></label>
@@ -77,6 +79,7 @@ export async function render(container, app) {
           <canvas id="active-field" class="field-canvas" aria-hidden="true"></canvas>
           <canvas id="active-points" class="points-canvas" tabindex="0" role="img" aria-label="pool and test points; in draw mode click to add a point"></canvas>
         </div>
+        <div id="active-regression" class="regression" hidden role="img" aria-label="the centre network's fitted curve, the pool and the test points"></div>
         <p class="draw-help" id="active-draw-help" hidden>Draw mode: click adds an unlabelled point (the learner will ask you),
         shift-click a +1 point, ctrl- or alt-click a −1 point. Keyboard: focus the plot, move the cross with the arrow keys,
         Enter adds an unlabelled point, + and − labelled ones, Delete removes the last point.</p>
@@ -147,6 +150,7 @@ export async function render(container, app) {
   const status = $('#active-status');
   const final = bindFinalSolve(container, app, () => ({
     snapshot: view.snapshot,
+    regression: (view.dataset?.dim ?? 2) === 1,
     bounds: (view.dataset?.dim ?? 2) === 2 ? view.bounds : null,
     points: view.dataset && view.snapshot ? points(view.dataset, view.snapshot, new Set(), view.synthLabels) : [],
   }), (text) => (status.textContent = text));
@@ -190,6 +194,8 @@ export async function render(container, app) {
       }
       const points = view.drawn.map((p, i) => ({ ...p, label: p.label ?? answerFor(i) }));
       r = await app.engine.request('activeNew', { config: cfg, points, test: [] });
+    } else if (get.oracle() === 'you' && cfg.data.preset === 'quadratic') {
+      throw Object.assign(new Error('the regression task reveals its targets from the preset: choose the auto oracle'), { field: 'active.oracle' });
     } else if (get.oracle() === 'you') {
       const d = await app.engine.request('activeDataset', { config: cfg });
       view.truth = d.train_y;
@@ -209,7 +215,7 @@ export async function render(container, app) {
     view.dataset = r.dataset;
     view.bounds = drawMode() ? drawBounds(view.drawn) : squareBounds(r.dataset);
     view.report = r.report;
-    view.curve = [[0], [r.snapshot.test_accuracy ?? NaN]];
+    view.curve = [[0], [r.snapshot.test_rmse ?? r.snapshot.test_accuracy ?? NaN]];
     view.need = [];
     // Replay the person's earlier answers: known labels are answered as the learner asks for them.
     const replayed = view.answers.length > 0 ? await advance(Infinity, true) : null;
@@ -334,9 +340,29 @@ export async function render(container, app) {
       drawField($('#active-field'), [0], 1, 1);
     }
     final.refresh(snapshot);
+    const regression = (view.dataset.dim ?? 2) === 1;
+    container.querySelector('.lab-row > .field').hidden = regression;
+    $('#active-regression').hidden = !regression;
+    if (regression) await drawFit(snapshot);
     redrawPoints();
     stats(snapshot);
     curve(snapshot);
+  }
+
+  /** The regression view: the centre network's curve with the pool (cut points marked) and test points. */
+  async function drawFit(s) {
+    const [x0, x1] = view.bounds;
+    const n = 200;
+    const fit = Array.from(await app.engine.request('activeCurve', { n, x0, x1 }));
+    const grid = fit.map((_, k) => x0 + ((x1 - x0) * k) / (n - 1));
+    const d = view.dataset;
+    const cut = new Set(s.cut_points);
+    view.fitPlot?.destroy();
+    view.fitPlot = drawRegression($('#active-regression'), {
+      grid, fit, size: SIZE,
+      pool: d.train_x.map((x, i) => ({ x, y: d.train_y[i], cut: cut.has(i) })),
+      test: d.test_x.map((x, i) => ({ x, y: d.test_y[i] })),
+    });
   }
 
   function stats(s) {
@@ -345,7 +371,9 @@ export async function render(container, app) {
       ['labels used', s.labels_used],
       ['cuts', s.cuts],
       ['constraints', s.cuts * (1 + 2 * view.report.patterns)],
-      ['test accuracy', s.test_accuracy === null ? '–' : s.test_accuracy.toFixed(3)],
+      s.test_rmse !== undefined && s.test_rmse !== null
+        ? ['test RMSE', s.test_rmse.toExponential(2)]
+        : ['test accuracy', s.test_accuracy === null ? '–' : s.test_accuracy.toFixed(3)],
       ['Newton steps (last centre)', s.newton_steps],
       ['log det Hessian (version-space size proxy)', Number.isFinite(s.log_det) ? s.log_det.toFixed(1) : '–'],
       ['state', s.stopped ? `stopped: ${s.stopped.replaceAll('_', ' ')}` : 'running'],
@@ -355,16 +383,17 @@ export async function render(container, app) {
 
   function curve(s) {
     const [xs, ys] = view.curve;
+    const regression = s.test_rmse !== undefined && s.test_rmse !== null;
     if (xs[xs.length - 1] !== s.labels_used) {
       xs.push(s.labels_used);
-      ys.push(s.test_accuracy ?? NaN);
+      ys.push((regression ? s.test_rmse : s.test_accuracy) ?? NaN);
     }
     const el = $('#active-curve');
     if (!view.plot) {
       view.plot = new uPlot({
         width: Math.min(420, el.clientWidth || 420), height: 200,
-        scales: { x: { time: false }, y: { range: [0, 1] } },
-        axes: [{ label: 'labels used' }, { label: 'test accuracy' }],
+        scales: { x: { time: false }, y: regression ? { distr: 3 } : { range: [0, 1] } },
+        axes: [{ label: 'labels used' }, { label: regression ? 'test RMSE (log scale)' : 'test accuracy' }],
         series: [{}, { label: 'centre network', stroke: '#0072B2', width: 2, points: { show: true } }],
       }, [xs, ys], el);
     } else view.plot.setData([xs, ys]);
@@ -522,6 +551,7 @@ export async function render(container, app) {
   await reset();
   await renderCompare($('#active-compare'), app, () => {
     if (drawMode()) throw Object.assign(new Error('the comparison runs on a preset: choose one under Data'), { field: 'active.compare.strategies' });
+    if (get.data() === 'quadratic') throw Object.assign(new Error('the baselines are classifiers: compare on a classification preset'), { field: 'active.compare.strategies' });
     return config();
   });
 }

@@ -179,6 +179,27 @@ impl ActiveLab {
         Ok(self.experiment.decision_grid(nx, ny, [x0, x1, y0, y1]))
     }
 
+    /// The centre network on `n` equispaced inputs of `[x0, x1]` (1-D data: the regression task);
+    /// other input dimensions are an error naming `active.data`, more than 4096 points
+    /// `active.curve`.
+    pub fn curve(&self, n: usize, x0: f64, x1: f64) -> Result<Vec<f64>, JsValue> {
+        let d = self.experiment.pool().d;
+        if d != 2 {
+            return Err(to_js_error(Error::UnknownName {
+                field: "active.data".into(),
+                value: format!("{}-dimensional inputs", d - 1),
+                expected: "1-dimensional data for a fitted curve".into(),
+            }));
+        }
+        crate::error::check_range_usize("active.curve", n, 2, 4096).map_err(to_js_error)?;
+        Ok((0..n)
+            .map(|k| {
+                let x = x0 + (x1 - x0) * k as f64 / (n - 1) as f64;
+                self.experiment.predict(&[x])
+            })
+            .collect())
+    }
+
     /// Solves (AFS) on the current cut points with the reference's settings (`beta = 1e-5`) and
     /// keeps it for [`ActiveLab::final_grid`]; returns `{ cuts, test_accuracy, objective, loss,
     /// group_norm, iterations, outer_iterations, newton_steps, converged, active_blocks, kkt }`.
