@@ -72,6 +72,7 @@ const commands = {
   activeFinalGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().finalGrid(nx, ny, x0, x1, y0, y1),
   groundTruth: ({ data, x }) => wasm.groundTruth(JSON.stringify(data), new Float64Array(x)),
   activeCurve: ({ n, x0, x1 }) => activeLab().curve(n, x0, x1),
+  activeThreeLayer: ({ config, nx, ny, bounds: [x0, x1, y0, y1] }) => wasm.activeThreeLayer(JSON.stringify(config), nx, ny, x0, x1, y0, y1),
   activeGrid: ({ nx, ny, bounds: [x0, x1, y0, y1] }) => activeLab().grid(nx, ny, x0, x1, y0, y1),
   bench: ({ kernel, n, seed = 1, budgetMs = 1000 }, progress) => timeKernel(kernel, n, seed, budgetMs, progress),
 };

@@ -243,6 +243,23 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('three layers: the deeper network runs on the lab\'s dataset as the native CLI does', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_data=moons&active_n=40&active_budget=6&deep_inner=10&deep_outer=20`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      await page.click('#deep-run');
+      await page.waitForFunction(() => /parameters/.test(document.getElementById('deep-status')?.textContent), null, { timeout: 120_000 });
+      const caption = await page.textContent('#deep-caption');
+      const cfg = { data: { preset: 'moons', n: 40, test_fraction: 0.2, noise: 0, seed: 0 }, budget_cuts: 6, inner_gates: 10, outer_gates: 20 };
+      const native = runNativeCli('active', cfg, ['--three-layer']).report;
+      assert.equal(caption, `Three-layer centre: test accuracy ${native.test_accuracy.toFixed(3)}`);
+      assert.match(await page.textContent('#deep-status'), new RegExp(`^${native.inner_patterns} inner and ${native.outer_patterns} outer patterns, ${native.parameters} parameters`));
+      await page.fill('#deep-outer', '0');
+      await page.click('#deep-run');
+      await page.waitForFunction(() => document.querySelector('[data-error-for="active3.outer_gates"]')?.textContent.length > 0);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('an out-of-range setting is shown beside its control and the input is kept', async () => {
       const page = await openPage(env.browser.context, `${env.server.url}#lab=active&active_gates=0`);
       const slot = page.locator('[data-error-for="active.gates"]');

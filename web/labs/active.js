@@ -8,6 +8,7 @@ import { drawField, drawPoints } from '../plot/heatmap.js';
 import { showFieldError, clearFieldErrors } from '../errors.js';
 import { loadPoints, savePoints, loadAnswers, saveAnswers } from './active-points.js';
 import { renderCompare } from './active-compare.js';
+import { renderDeeper } from './active-deeper.js';
 import { bindCsv } from './active-csv.js';
 import { bindFinalSolve } from './active-final.js';
 import { drawRegression } from '../plot/regression.js';
@@ -116,6 +117,7 @@ export async function render(container, app) {
       With the paper's own protocol (80-point pool, most confident pair, each wrong label a cut) a faithful
       implementation runs out of pool points before 20 cuts; the numbers above are what this one gives.</p>
     </section>
+    <section class="card" id="active-deeper"></section>
     <section class="card" id="active-compare"></section>`;
 
   const $ = (sel) => container.querySelector(sel);
@@ -549,6 +551,12 @@ export async function render(container, app) {
   });
   $('#active-draw-help').hidden = !drawMode();
   await reset();
+  renderDeeper($('#active-deeper'), app, () => {
+    if (drawMode() || (view.dataset?.dim ?? 2) !== 2) {
+      throw Object.assign(new Error('the three-layer run takes a planar preset: choose one under Data'), { field: 'active3.data' });
+    }
+    return { config: config(), bounds: view.bounds, points: points(view.dataset, { cut_points: [], queries: [] }) };
+  });
   await renderCompare($('#active-compare'), app, () => {
     if (drawMode()) throw Object.assign(new Error('the comparison runs on a preset: choose one under Data'), { field: 'active.compare.strategies' });
     if (get.data() === 'quadratic') throw Object.assign(new Error('the baselines are classifiers: compare on a classification preset'), { field: 'active.compare.strategies' });

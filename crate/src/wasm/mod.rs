@@ -14,6 +14,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod active;
 pub mod active_compare;
+pub mod active_three_layer;
 
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
