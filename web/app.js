@@ -74,7 +74,7 @@ function switchTo(id) {
   const kept = new Map([...readHash()].filter(([k]) => STICKY(k)));
   kept.set('lab', id);
   writeHash(kept);
-  route();
+  route().catch(renderFailed);
 }
 
 let rendered = null;
@@ -102,7 +102,9 @@ async function route() {
   await mod.render(host, app);
 }
 
+// A render cut short by an engine panic is already reported by onPanic (with the panic's message).
+const renderFailed = (err) => err.restarted || showFatal(`The page could not render: ${err.message}`);
 // A hash typed by hand or a back/forward navigation re-renders; our own replaceState calls do not fire.
-addEventListener('hashchange', () => route());
+addEventListener('hashchange', () => route().catch(renderFailed));
 buildTabs();
-route().catch((err) => showFatal(`The page could not render: ${err.message}`));
+route().catch(renderFailed);

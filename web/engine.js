@@ -75,7 +75,9 @@ export class Engine {
   /** Replaces a worker whose wasm instance panicked: its memory can no longer be trusted. */
   restart() {
     this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error('the engine restarted after an internal error'));
+    // Marked, so that callers do not report again what onPanic has already shown.
+    const lost = () => Object.assign(new Error('the engine restarted after an internal error'), { restarted: true });
+    for (const p of this.pending.values()) p.reject(lost());
     this.pending.clear();
     this.ready = this.start();
   }

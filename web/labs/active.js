@@ -414,8 +414,15 @@ export async function render(container, app) {
       view.busy = false;
     }
   }
-  const step = () => go(1);
-  const runToEnd = () => go(Infinity);
+  // The person's actions (step, run, answer, undo) run one after another: one made while the engine
+  // is still busy with the previous waits its turn instead of being dropped, so a fast labeller can
+  // type 1, 2, A ahead of the page.
+  let turn = Promise.resolve();
+  const inTurn = (action) => (...args) => (turn = turn.then(() => action(...args)));
+  const step = inTurn(() => go(1));
+  const runToEnd = inTurn(() => go(Infinity));
+  const answerInTurn = inTurn(answer);
+  const undoInTurn = inTurn(undo);
 
   /** Adds a drawn point (draw mode) and rebuilds: new points change the activation patterns. */
   async function addPoint(x, y, label) {
@@ -473,10 +480,10 @@ export async function render(container, app) {
   });
   // Enabled only now: a click before the handler exists would submit the form and reload the page.
   $('#active-reset').disabled = false;
-  $('#active-undo').addEventListener('click', undo);
-  $('#active-pos').addEventListener('click', () => answer(1));
-  $('#active-neg').addEventListener('click', () => answer(-1));
-  $('#active-truth').addEventListener('click', () => answer('truth'));
+  $('#active-undo').addEventListener('click', () => undoInTurn());
+  $('#active-pos').addEventListener('click', () => answerInTurn(1));
+  $('#active-neg').addEventListener('click', () => answerInTurn(-1));
+  $('#active-truth').addEventListener('click', () => answerInTurn('truth'));
   $('#active-export').addEventListener('click', async () => {
     try {
       const json = await app.engine.request('activeExport');
@@ -523,13 +530,13 @@ export async function render(container, app) {
   });
   const onKey = (ev) => {
     if (!container.isConnected) return removeEventListener('keydown', onKey);
-    if (ev.target.closest?.('input, select, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.repeat || ev.target.closest?.('input, select, textarea') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === 's' || ev.key === 'S') step();
     if (ev.key === 'r' || ev.key === 'R') runToEnd();
-    if (ev.key === 'u' || ev.key === 'U') undo();
-    if (ev.key === '1') answer(1);
-    if (ev.key === '2') answer(-1);
-    if ((ev.key === 'a' || ev.key === 'A') && view.truth) answer('truth');
+    if (ev.key === 'u' || ev.key === 'U') undoInTurn();
+    if (ev.key === '1') answerInTurn(1);
+    if (ev.key === '2') answerInTurn(-1);
+    if ((ev.key === 'a' || ev.key === 'A') && view.truth) answerInTurn('truth');
     if (ev.key === 'f' || ev.key === 'F') final.solve();
   };
   addEventListener('keydown', onKey);
