@@ -238,6 +238,25 @@ fn compare_is_deterministic_and_thread_count_free() {
     assert_eq!(curves[0]["strategy"], "cpal");
     assert!(curves[0]["by_cuts"].is_object());
     assert_eq!(curves[1]["by_labels"]["mean"].as_array().unwrap().len(), 8);
+    // The pair rule reveals two labels in its first round: no CPAL network is scored at one label
+    // (nor at 0 cuts, the ball's centre, which predicts 0 everywhere); every later count is.
+    for run in curves[0]["runs"].as_array().unwrap() {
+        let run = run.as_array().unwrap();
+        assert!(run[0].is_null(), "{run:?}");
+        assert!(run[1..].iter().all(|a| a.as_f64().is_some()), "{run:?}");
+    }
+    assert_eq!(curves[0]["by_labels"]["count"][0], 0);
+    assert_eq!(curves[0]["by_labels"]["count"][1], 2);
+    assert_eq!(curves[0]["by_cuts"]["count"][0], 0);
+    // A baseline fits a network from its first label on.
+    for c in &curves[1..] {
+        let counts = c["by_labels"]["count"].as_array().unwrap();
+        assert!(
+            counts.iter().all(|n| n == 2),
+            "{}: {counts:?}",
+            c["strategy"]
+        );
+    }
     // The JSON entry point gives the same report.
     let via_json = run_compare_json(&serde_json::to_string(&config).unwrap()).unwrap();
     assert_eq!(via_json, one);

@@ -181,6 +181,17 @@ for (const isolation of [true, false]) {
       await page.close();
     });
 
+    test('choosing the sentiment words picks the paper\'s rule for them', async () => {
+      const page = await openPage(env.browser.context, `${env.server.url}#lab=active`);
+      await page.waitForFunction(() => document.getElementById('active-status')?.textContent.includes('Press Step'), null, { timeout: 60_000 });
+      assert.equal(await page.inputValue('#active-query'), 'confident_pair');
+      await page.selectOption('#active-data', 'sentiment');
+      assert.equal(await page.inputValue('#active-query'), 'least_confident');
+      assert.match(await page.evaluate(() => location.hash), /active_query=least_confident/);
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    });
+
     test('sentiment words: the learner shows the word and the person answers', async () => {
       const page = await openPage(env.browser.context,
         `${env.server.url}#lab=active&active_data=sentiment&active_n=60&active_oracle=you&active_query=least_confident&active_gates=300`);

@@ -130,7 +130,8 @@ export async function render(container, app) {
     seed: bindControl($('#active-seed'), 'active_seed', defaults.data.seed),
     gates: bindControl($('#active-gates'), 'active_gates', defaults.gates),
     gateSeed: bindControl($('#active-gate-seed'), 'active_gate_seed', defaults.gate_seed),
-    query: bindControl($('#active-query'), 'active_query', defaults.query),
+    // The paper's rule for the sentiment words is the least-confident one (one word a round).
+    query: bindControl($('#active-query'), 'active_query', readHash().get('active_data') === 'sentiment' ? 'least_confident' : defaults.query),
     budget: bindControl($('#active-budget'), 'active_budget', defaults.budget_cuts),
     oracle: bindControl($('#active-oracle'), 'active_oracle', 'auto'),
   };
@@ -158,6 +159,13 @@ export async function render(container, app) {
   }), (text) => (status.textContent = text));
   const showDims = () => ($('#active-dims-control').hidden = get.data() !== 'sentiment' || readHash().get('active_dims_hide') === '1');
   $('#active-data').addEventListener('change', showDims);
+  $('#active-data').addEventListener('change', () => {
+    const rule = $('#active-query');
+    if (get.data() === 'sentiment' && rule.value === 'confident_pair') {
+      rule.value = 'least_confident';
+      rule.dispatchEvent(new Event('change'));
+    }
+  });
   showDims();
 
   async function reset() {

@@ -224,15 +224,17 @@ pub struct StrategyCurve {
     /// The strategy.
     pub strategy: Strategy,
     /// `runs[s][k - 1]`: seed `s`'s test accuracy with `k` labels revealed (CPAL: its centre after
-    /// the last round that ended with at most `k` labels; 0 labels = the ball's centre, which
-    /// predicts 0 everywhere and scores 0).
-    pub runs: Vec<Vec<f64>>,
+    /// the last round that ended with at most `k` labels). `None` where no network was fitted on
+    /// at most `k` labels: CPAL before its first round (the pair rule reveals two labels at once;
+    /// the ball's centre predicts 0 everywhere and is not scored).
+    pub runs: Vec<Vec<Option<f64>>>,
     /// Pool indices queried by seed `s`, in order.
     pub queries: Vec<Vec<usize>>,
     /// Test accuracy by labels `1..=max_labels` over seeds.
     pub by_labels: Band,
     /// CPAL only: test accuracy by cuts `0..=max cuts` over the seeds whose centre had exactly
-    /// that many cuts (a round that cuts both of its points skips a count).
+    /// that many cuts (a round that cuts both of its points skips a count; no run scores at 0
+    /// cuts, the ball's centre).
     pub by_cuts: Option<Band>,
 }
 
@@ -253,7 +255,7 @@ pub struct CompareReport {
 
 /// One `(strategy, seed)` run's accuracy by labels, its queries, and (CPAL) by cuts.
 struct PairResult {
-    by_labels: Vec<f64>,
+    by_labels: Vec<Option<f64>>,
     queries: Vec<usize>,
     by_cuts: Option<Vec<Option<f64>>>,
 }
@@ -304,10 +306,7 @@ pub fn compare(
     let mut curves = Vec::with_capacity(config.strategies.len());
     for (k, &strategy) in config.strategies.iter().enumerate() {
         let rs = &results[k * config.seeds..(k + 1) * config.seeds];
-        let labels: Vec<Vec<Option<f64>>> = rs
-            .iter()
-            .map(|r| r.by_labels.iter().map(|&a| Some(a)).collect())
-            .collect();
+        let labels: Vec<Vec<Option<f64>>> = rs.iter().map(|r| r.by_labels.clone()).collect();
         let by_cuts = (strategy == Strategy::Cpal).then(|| {
             let most = rs
                 .iter()
@@ -362,7 +361,7 @@ fn run_pair(
                 &|_| true,
             )?;
             Ok(PairResult {
-                by_labels: run.test_accuracy.iter().map(|a| a.unwrap_or(0.0)).collect(),
+                by_labels: run.test_accuracy,
                 queries: run.queries,
                 by_cuts: None,
             })
@@ -375,15 +374,14 @@ fn run_pair(
                 ..config.cpal.clone()
             };
             let mut exp = Experiment::new(cfg, data)?;
-            let start = exp.test_accuracy().unwrap_or(0.0);
-            let mut by_labels = vec![start; labels];
-            let mut by_cuts = vec![Some(start)];
+            let mut by_labels = vec![None; labels];
+            let mut by_cuts = vec![None];
             let mut queries = Vec::new();
             loop {
                 let snap = exp.step()?;
                 let report_round = exp.report().rounds.last().cloned();
                 if let Some(r) = report_round {
-                    let acc = r.test_accuracy.unwrap_or(0.0);
+                    let acc = r.test_accuracy;
                     queries.extend(r.queries.iter().map(|q| q.point));
                     for v in by_labels.iter_mut().skip(r.labels_used.saturating_sub(1)) {
                         *v = acc;
@@ -392,7 +390,7 @@ fn run_pair(
                     if r.cuts >= by_cuts.len() {
                         by_cuts.resize(r.cuts + 1, None);
                     }
-                    by_cuts[r.cuts] = Some(acc);
+                    by_cuts[r.cuts] = acc;
                 }
                 if snap.stopped.is_some() {
                     break;
