@@ -225,7 +225,9 @@ export async function render(container, app) {
     view.dataset = r.dataset;
     view.bounds = drawMode() ? drawBounds(view.drawn) : squareBounds(r.dataset);
     view.report = r.report;
-    view.curve = [[0], [r.snapshot.test_rmse ?? r.snapshot.test_accuracy ?? NaN]];
+    // Before any label the centre is the ball's centre, theta = 0: its RMSE is that of predicting 0,
+    // but it has no sign to score, so no accuracy is drawn there.
+    view.curve = [[0], [r.snapshot.test_rmse ?? NaN]];
     view.need = [];
     // Replay the person's earlier answers: known labels are answered as the learner asks for them.
     const replayed = view.answers.length > 0 ? await advance(Infinity, true) : null;
@@ -383,7 +385,7 @@ export async function render(container, app) {
       ['constraints', s.cuts * (1 + 2 * view.report.patterns)],
       s.test_rmse !== undefined && s.test_rmse !== null
         ? ['test RMSE', s.test_rmse.toExponential(2)]
-        : ['test accuracy', s.test_accuracy === null ? '–' : s.test_accuracy.toFixed(3)],
+        : ['test accuracy', s.test_accuracy === null || s.labels_used === 0 ? '–' : s.test_accuracy.toFixed(3)],
       ['Newton steps (last centre)', s.newton_steps],
       ['log det Hessian (version-space size proxy)', Number.isFinite(s.log_det) ? s.log_det.toFixed(1) : '–'],
       ['state', s.stopped ? `stopped: ${s.stopped.replaceAll('_', ' ')}` : 'running'],
