@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hessian::StructuredHessian;
+use super::line_search::{centring_line_search, max_step};
 use super::version_space::VersionSpace;
 use crate::error::{Error, Result};
 use crate::linalg::dot;
@@ -132,18 +133,14 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
         }
         prev_lam = lam;
         let ds = vs.slacks(&delta, 0);
-        let alpha_max = s
-            .iter()
-            .zip(&ds)
-            .filter(|(_, d)| **d < 0.0)
-            .fold(f64::INFINITY, |a, (s, d)| a.min(-s / d));
+        let alpha_max = max_step(&s, &ds);
         let mut alpha = if alpha_max > 1.0 {
             1.0
         } else {
             0.99 * alpha_max
         };
         if lam >= 0.25 {
-            alpha = line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max);
+            alpha = centring_line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max);
         }
         for (p, d) in phi.iter_mut().zip(&delta) {
             *p += alpha * d;
@@ -154,50 +151,6 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
         steps += 1;
     }
     finish(vs, &phi, steps, converged)
-}
-
-/// Minimises `g(a) = G(phi + a delta)` over `0 < a < a_max` approximately, by safeguarded Newton
-/// on `g'(a) = -sum_r ds_r / (s_r + a ds_r) + K (phi.delta + a ||delta||^2)` (no logarithms), from
-/// `a = min(1, a_max / 2)`, until `|g'(a)| <= lambda^2 / 20` (`g'(0) = -lambda^2`) or 3 iterations
-/// (more iterations cost more passes over the rows than the Newton steps they save).
-/// `g` is convex, so every returned `a` (before the minimiser or just past it) lowers `G`.
-fn line_search(
-    s: &[f64],
-    ds: &[f64],
-    k_rows: f64,
-    phi: &[f64],
-    delta: &[f64],
-    lam2: f64,
-    a_max: f64,
-) -> f64 {
-    let (pd, dd) = (dot(phi, delta), dot(delta, delta));
-    let (mut lo, mut hi) = (0.0, a_max);
-    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
-    for _ in 0..3 {
-        let (mut g1, mut g2) = (k_rows * (pd + a * dd), k_rows * dd);
-        for (s, d) in s.iter().zip(ds) {
-            let r = d / (s + a * d);
-            g1 -= r;
-            g2 += r * r;
-        }
-        if g1.abs() <= 0.05 * lam2 {
-            break;
-        }
-        if g1 > 0.0 {
-            hi = a;
-        } else {
-            lo = a;
-        }
-        let next = a - g1 / g2;
-        a = if next > lo && next < hi {
-            next
-        } else if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            2.0 * a
-        };
-    }
-    a
 }
 
 /// Normalises `phi`, places the centre at `t* phi` and evaluates the ball-form diagnostics there.

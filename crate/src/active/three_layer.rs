@@ -51,6 +51,7 @@ use super::config::QueryRule;
 use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve};
 use super::experiment::StopReason;
 use super::hessian::parallel;
+use super::line_search::{centring_line_search, max_step};
 use super::pool::Pool;
 use super::query::select;
 use crate::data::{DataSpec, Dataset};
@@ -1183,13 +1184,9 @@ pub fn analytic_centre(space: &Space, start: &[f64], opts: &NewtonOptions) -> Re
         }
         prev_lam = lam;
         let ds = space.slacks(&delta, 0);
-        let alpha_max = s
-            .iter()
-            .zip(&ds)
-            .filter(|(_, d)| **d < 0.0)
-            .fold(f64::INFINITY, |a, (s, d)| a.min(-s / d));
+        let alpha_max = max_step(&s, &ds);
         let alpha = if lam >= 0.25 {
-            line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max)
+            centring_line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max)
         } else if alpha_max > 1.0 {
             1.0
         } else {
@@ -1204,49 +1201,6 @@ pub fn analytic_centre(space: &Space, start: &[f64], opts: &NewtonOptions) -> Re
         steps += 1;
     }
     finish(space, &phi, steps, converged)
-}
-
-/// Minimises `G(phi + a delta)` over `0 < a < a_max` approximately by safeguarded Newton on
-/// `g'(a) = -sum_r ds_r / (s_r + a ds_r) + K (phi.delta + a ||delta||^2)`, from
-/// `a = min(1, a_max / 2)`, until `|g'(a)| <= lambda^2 / 20` or 3 iterations; `g` is convex, so
-/// every returned `a` lowers `G`.
-fn line_search(
-    s: &[f64],
-    ds: &[f64],
-    k_rows: f64,
-    phi: &[f64],
-    delta: &[f64],
-    lam2: f64,
-    a_max: f64,
-) -> f64 {
-    let (pd, dd) = (dot(phi, delta), dot(delta, delta));
-    let (mut lo, mut hi) = (0.0, a_max);
-    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
-    for _ in 0..3 {
-        let (mut g1, mut g2) = (k_rows * (pd + a * dd), k_rows * dd);
-        for (s, d) in s.iter().zip(ds) {
-            let r = d / (s + a * d);
-            g1 -= r;
-            g2 += r * r;
-        }
-        if g1.abs() <= 0.05 * lam2 {
-            break;
-        }
-        if g1 > 0.0 {
-            hi = a;
-        } else {
-            lo = a;
-        }
-        let next = a - g1 / g2;
-        a = if next > lo && next < hi {
-            next
-        } else if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            2.0 * a
-        };
-    }
-    a
 }
 
 /// Normalises `phi`, places the centre at `t* phi` and evaluates the ball-form diagnostics: with
