@@ -5,7 +5,7 @@
 //! - [`version_space`]: parameters, cuts (Theorem 4.1), predictions.
 //! - [`centre`]: the analytic centre by homogeneity; [`hessian`]: its structured Newton solves;
 //!   [`line_search`]: the line searches of the centring Newton methods; [`feasible`]: strictly
-//!   feasible starts; [`dense`]: small Cholesky kernels.
+//!   feasible starts; [`dense`]: small Cholesky kernels and the ridge-regularised Gram solve.
 //! - [`query`]: query rules; [`synthesis`]: queries synthesised off the pool; [`config`]: the
 //!   settings; [`experiment`]: a run, its snapshots and report; [`run_json`]: config JSON in,
 //!   report JSON out.

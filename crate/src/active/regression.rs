@@ -40,8 +40,10 @@
 //! Newton on `F` from there: damped steps `1 / (1 + lambda)` while the decrement `lambda > 1/4`
 //! (which keep a self-concordant barrier's iterate inside its domain), full steps below.
 
+use std::ops::ControlFlow;
+
 use super::centre::{Centre, NewtonOptions};
-use super::dense::{cholesky_in_place, cholesky_solve};
+use super::dense::ridge_solve;
 use super::hessian::StructuredHessian;
 use super::line_search::{barrier_derivatives, max_step, safeguarded_newton_1d};
 use super::patterns::Patterns;
@@ -258,18 +260,9 @@ pub fn gate_interpolant(tube: &Tube, patterns: &Patterns) -> Result<Vec<f64>> {
             gram[l * kp + k] = v;
         }
     }
-    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
     let mut worst = f64::NAN;
-    for rel in [1e-14, 1e-12, 1e-10, 1e-8] {
-        let mut l = gram.clone();
-        for k in 0..kp {
-            l[k * kp + k] += rel * scale;
-        }
-        if !cholesky_in_place(&mut l, kp) {
-            continue;
-        }
-        let mut alpha = tube.targets.to_vec();
-        cholesky_solve(&l, kp, &mut alpha);
+    let ridges = [1e-14, 1e-12, 1e-10, 1e-8];
+    let found = ridge_solve(&gram, kp, tube.targets, &ridges, |alpha| {
         let mut w = vec![0.0; m];
         for k in 0..kp {
             for j in 0..m {
@@ -291,8 +284,12 @@ pub fn gate_interpolant(tube: &Tube, patterns: &Patterns) -> Result<Vec<f64>> {
             (0..kp).all(|k| rows.upper[k] >= 0.5 * tube.tau && rows.lower[k] >= 0.5 * tube.tau);
         worst = rows.min_without_ball(vs);
         if fit && worst > 0.0 {
-            return Ok(p);
+            return ControlFlow::Break(p);
         }
+        ControlFlow::Continue(())
+    });
+    if let Some(p) = found {
+        return Ok(p);
     }
     Err(Error::Numerical {
         what: "finding a network that fits the regression cuts".into(),

@@ -42,13 +42,14 @@
 //! `K_pred x K_pred` factorisations; no `4 m2 m1 d`-sized matrix is ever formed.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::centre::{Centre, NewtonOptions};
 use super::config::QueryRule;
-use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve};
+use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve, ridge_solve};
 use super::experiment::StopReason;
 use super::hessian::parallel;
 use super::line_search::{centring_line_search, max_step};
@@ -1048,46 +1049,49 @@ pub fn gate_network(space: &Space, pool: &Pool, patterns: &Patterns3) -> Result<
             gram[k2 * kp + k] = v;
         }
     }
-    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
     let mut last = None;
-    for rel in [1e-12, 1e-9, 1e-6, 1e-3] {
-        let mut l = gram.clone();
-        for k in 0..kp {
-            l[k * kp + k] += rel * scale;
-        }
-        if !cholesky_in_place(&mut l, kp) {
-            continue;
-        }
-        let mut alpha = space.labels.clone();
-        cholesky_solve(&l, kp, &mut alpha);
-        let mut v = vec![0.0; m2 * m1 * d];
-        for (k, &a) in alpha.iter().enumerate() {
-            let (x, q, dm) = (space.x(k), space.inner_mask(k), space.outer_mask(k));
-            for (l, &dl) in dm.iter().enumerate() {
-                if dl == 0.0 {
-                    continue;
-                }
-                for (j, &qj) in q.iter().enumerate() {
-                    if qj != 0.0 {
-                        let at = (l * m1 + j) * d;
-                        for r in 0..d {
-                            v[at + r] += a * x[r];
+    let found = ridge_solve(
+        &gram,
+        kp,
+        &space.labels,
+        &[1e-12, 1e-9, 1e-6, 1e-3],
+        |alpha| {
+            let mut v = vec![0.0; m2 * m1 * d];
+            for (k, &a) in alpha.iter().enumerate() {
+                let (x, q, dm) = (space.x(k), space.inner_mask(k), space.outer_mask(k));
+                for (l, &dl) in dm.iter().enumerate() {
+                    if dl == 0.0 {
+                        continue;
+                    }
+                    for (j, &qj) in q.iter().enumerate() {
+                        if qj != 0.0 {
+                            let at = (l * m1 + j) * d;
+                            for r in 0..d {
+                                v[at + r] += a * x[r];
+                            }
                         }
                     }
                 }
             }
-        }
-        let mut p = network_from_readout(pool, patterns, &space.points, &v)?;
-        let min = space
-            .slacks(&p, 0)
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
-        if min > 0.0 {
-            let nrm = libm::sqrt(dot(&p, &p));
-            p.iter_mut().for_each(|v| *v /= nrm);
-            return Ok(p);
-        }
-        last = Some(min);
+            let mut p = match network_from_readout(pool, patterns, &space.points, &v) {
+                Ok(p) => p,
+                Err(e) => return ControlFlow::Break(Err(e)),
+            };
+            let min = space
+                .slacks(&p, 0)
+                .into_iter()
+                .fold(f64::INFINITY, f64::min);
+            if min > 0.0 {
+                let nrm = libm::sqrt(dot(&p, &p));
+                p.iter_mut().for_each(|v| *v /= nrm);
+                return ControlFlow::Break(Ok(p));
+            }
+            last = Some(min);
+            ControlFlow::Continue(())
+        },
+    );
+    if let Some(found) = found {
+        return found;
     }
     Err(Error::Numerical {
         what: "finding a strictly feasible three-layer network for the cuts".into(),
