@@ -11,7 +11,7 @@
 use crate::linalg::dot;
 
 /// The largest step `a` keeping every `v_i + a dv_i` positive (`+inf` if none decreases).
-pub(crate) fn max_step(v: &[f64], dv: &[f64]) -> f64 {
+pub fn max_step(v: &[f64], dv: &[f64]) -> f64 {
     v.iter()
         .zip(dv)
         .filter(|(_, d)| **d < 0.0)
@@ -21,7 +21,7 @@ pub(crate) fn max_step(v: &[f64], dv: &[f64]) -> f64 {
 /// `(h'(a), h''(a))` of `h(a) = q(a) - sum_i log(v_i + a dv_i)` (module docs), given
 /// `(q'(a), q''(a))` as `q`: the barrier terms `r_i = dv_i / (v_i + a dv_i)` are subtracted from
 /// `q'(a)` and their squares added to `q''(a)`, in order of `i`.
-pub(crate) fn barrier_derivatives(v: &[f64], dv: &[f64], q: (f64, f64), a: f64) -> (f64, f64) {
+pub fn barrier_derivatives(v: &[f64], dv: &[f64], q: (f64, f64), a: f64) -> (f64, f64) {
     let (mut g1, mut g2) = q;
     for (s, d) in v.iter().zip(dv) {
         let r = d / (s + a * d);
@@ -38,7 +38,7 @@ pub(crate) fn barrier_derivatives(v: &[f64], dv: &[f64], q: (f64, f64), a: f64) 
 /// inside the bracket, the bracket's midpoint if not, or doubles `a` while the bracket is
 /// unbounded above. Returns the last `a`; since `h` is convex, an `a` short of the minimiser or
 /// just past it lowers `h`.
-pub(crate) fn safeguarded_newton_1d(
+pub fn safeguarded_newton_1d(
     a_max: f64,
     max_iter: usize,
     mut deriv: impl FnMut(f64) -> (f64, f64),
@@ -76,7 +76,7 @@ pub(crate) fn safeguarded_newton_1d(
 /// values at `phi` and `delta`), until `|g'(a)| <= lambda^2 / 20` (`g'(0) = -lambda^2`, `lam2` the
 /// squared Newton decrement) or 3 iterations (more iterations cost more passes over the rows than
 /// the Newton steps they save). `g` is convex, so every returned `a` lowers `G`.
-pub(crate) fn centring_line_search(
+pub fn centring_line_search(
     s: &[f64],
     ds: &[f64],
     k_rows: f64,
