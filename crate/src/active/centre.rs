@@ -21,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hessian::StructuredHessian;
+use super::line_search::{centring_line_search, max_step};
 use super::version_space::VersionSpace;
 use crate::error::{Error, Result};
 use crate::linalg::dot;
@@ -72,27 +73,32 @@ pub struct Centre {
 impl Centre {
     /// The centre of the bare ball (`K = 0`): `theta = 0`, where `hess F = (2 / R^2) I`.
     pub fn of_ball(vs: &VersionSpace) -> Centre {
-        let n = vs.dim();
+        Centre::of_bare_ball(vs.dim(), vs.radius)
+    }
+
+    /// The centre of the bare ball of radius `radius` in `dim` parameters (`K = 0`): `theta = 0`,
+    /// where `hess F = (2 / R^2) I` (for [`Self::of_ball`] and the three-layer lab's ball).
+    pub(crate) fn of_bare_ball(dim: usize, radius: f64) -> Centre {
         Centre {
-            theta: vec![0.0; n],
-            phi: vec![0.0; n],
+            theta: vec![0.0; dim],
+            phi: vec![0.0; dim],
             t: 0.0,
             rows: 0,
             newton_steps: 0,
             decrement: 0.0,
             ball_decrement: 0.0,
-            log_det: n as f64 * libm::log(2.0 / (vs.radius * vs.radius)),
+            log_det: dim as f64 * libm::log(2.0 / (radius * radius)),
             converged: true,
         }
     }
 }
 
-/// Errors unless every slack is positive and finite.
-fn check_interior(s: &[f64]) -> Result<()> {
+/// Errors unless every slack is positive and finite; `what` names the computation in the error.
+pub(crate) fn check_interior(s: &[f64], what: &str) -> Result<()> {
     match s.iter().position(|v| !(*v > 0.0 && v.is_finite())) {
         None => Ok(()),
         Some(r) => Err(Error::Numerical {
-            what: "analytic centre".into(),
+            what: what.into(),
             reason: format!(
                 "the iterate left the version space (row {r}, slack {})",
                 s[r]
@@ -101,27 +107,71 @@ fn check_interior(s: &[f64]) -> Result<()> {
     }
 }
 
+/// What [`check_interior`] calls the two-layer centring.
+const WHAT: &str = "analytic centre";
+
 /// The analytic centre of `vs` (which must have at least one cut) by damped Newton on `G` from
 /// `start`, a direction strictly inside every row (see [`super::feasible`]). Each step solves with
 /// the structured Hessian ([`StructuredHessian`]); while the decrement `lambda >= 1/4` the step is
-/// cut back (to stay inside and meet an Armijo decrease), below it full steps are taken.
+/// cut back (to stay inside and meet an Armijo decrease), below it full steps are taken (the
+/// Newton method `damped_newton`, shared with the three-layer centre).
 pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -> Result<Centre> {
     if vs.cuts() == 0 {
         return Ok(Centre::of_ball(vs));
     }
     let k_rows = vs.rows() as f64;
+    let run = damped_newton(
+        start,
+        k_rows,
+        opts,
+        |v| vs.slacks(v, 0),
+        |phi, s| {
+            check_interior(s, WHAT)?;
+            let asm = StructuredHessian::assemble(vs, phi, s, k_rows, false)?;
+            let step = asm.hessian.solve(&asm.gradient);
+            Ok((asm.gradient, step))
+        },
+    )?;
+    finish(vs, run)
+}
+
+/// Where [`damped_newton`] stopped: the last iterate `phi` (not normalised), the steps taken and
+/// whether the decrement met its tolerance.
+#[derive(Debug, Clone)]
+pub(crate) struct NewtonRun {
+    /// The last iterate.
+    pub(crate) phi: Vec<f64>,
+    /// Newton steps taken.
+    pub(crate) steps: usize,
+    /// Whether `lambda <= tol` was met.
+    pub(crate) converged: bool,
+}
+
+/// Damped Newton on the homogeneous centring objective `G(phi) = -sum_r log s_r(phi) +
+/// (K/2) ||phi||^2` (module docs) from `start`, a direction strictly inside every row; shared by
+/// the two-layer centre and the three-layer one ([`super::three_layer::analytic_centre`]).
+/// `slacks(v)` gives the values of all rows at `v` (linear in `v`: computed once, then updated
+/// along each step); `newton(phi, s)` errors unless the slacks `s` of `phi` are all positive and
+/// finite, and gives `grad G(phi)` and `hess G(phi)^-1 grad G(phi)`. With the direction
+/// `delta = -hess G^-1 grad G` and the decrement `lambda = sqrt(-grad G . delta)`, it stops when
+/// `lambda <= opts.tol` (converged), after `opts.max_steps` steps, or when `lambda < 1e-6` no
+/// longer halves from one step to the next (the floating-point floor). While `lambda >= 1/4` the
+/// step length comes from [`centring_line_search`]; below it full steps are taken, capped at 99 %
+/// of the way to the nearest row boundary ([`max_step`]).
+pub(crate) fn damped_newton(
+    start: &[f64],
+    k_rows: f64,
+    opts: &NewtonOptions,
+    slacks: impl Fn(&[f64]) -> Vec<f64>,
+    mut newton: impl FnMut(&[f64], &[f64]) -> Result<(Vec<f64>, Vec<f64>)>,
+) -> Result<NewtonRun> {
     let mut phi = start.to_vec();
-    let mut steps = 0;
-    let mut prev_lam = f64::INFINITY;
-    let mut converged = false;
-    // Block products and slacks are linear in phi: computed once, then updated along each step.
-    let mut s = vs.slacks(&phi, 0);
+    let (mut steps, mut prev_lam, mut converged) = (0, f64::INFINITY, false);
+    let mut s = slacks(&phi);
     loop {
-        check_interior(&s)?;
-        let asm = StructuredHessian::assemble(vs, &phi, &s, k_rows, false)?;
-        let mut delta = asm.hessian.solve(&asm.gradient);
+        let (gradient, mut delta) = newton(&phi, &s)?;
         delta.iter_mut().for_each(|v| *v = -*v);
-        let lam2 = -dot(&asm.gradient, &delta);
+        let lam2 = -dot(&gradient, &delta);
         let lam = libm::sqrt(lam2.max(0.0));
         if lam <= opts.tol {
             converged = true;
@@ -131,20 +181,15 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
             break;
         }
         prev_lam = lam;
-        let ds = vs.slacks(&delta, 0);
-        let alpha_max = s
-            .iter()
-            .zip(&ds)
-            .filter(|(_, d)| **d < 0.0)
-            .fold(f64::INFINITY, |a, (s, d)| a.min(-s / d));
-        let mut alpha = if alpha_max > 1.0 {
+        let ds = slacks(&delta);
+        let alpha_max = max_step(&s, &ds);
+        let alpha = if lam >= 0.25 {
+            centring_line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max)
+        } else if alpha_max > 1.0 {
             1.0
         } else {
             0.99 * alpha_max
         };
-        if lam >= 0.25 {
-            alpha = line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max);
-        }
         for (p, d) in phi.iter_mut().zip(&delta) {
             *p += alpha * d;
         }
@@ -153,81 +198,75 @@ pub fn analytic_centre(vs: &VersionSpace, start: &[f64], opts: &NewtonOptions) -
         }
         steps += 1;
     }
-    finish(vs, &phi, steps, converged)
-}
-
-/// Minimises `g(a) = G(phi + a delta)` over `0 < a < a_max` approximately, by safeguarded Newton
-/// on `g'(a) = -sum_r ds_r / (s_r + a ds_r) + K (phi.delta + a ||delta||^2)` (no logarithms), from
-/// `a = min(1, a_max / 2)`, until `|g'(a)| <= lambda^2 / 20` (`g'(0) = -lambda^2`) or 3 iterations
-/// (more iterations cost more passes over the rows than the Newton steps they save).
-/// `g` is convex, so every returned `a` (before the minimiser or just past it) lowers `G`.
-fn line_search(
-    s: &[f64],
-    ds: &[f64],
-    k_rows: f64,
-    phi: &[f64],
-    delta: &[f64],
-    lam2: f64,
-    a_max: f64,
-) -> f64 {
-    let (pd, dd) = (dot(phi, delta), dot(delta, delta));
-    let (mut lo, mut hi) = (0.0, a_max);
-    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
-    for _ in 0..3 {
-        let (mut g1, mut g2) = (k_rows * (pd + a * dd), k_rows * dd);
-        for (s, d) in s.iter().zip(ds) {
-            let r = d / (s + a * d);
-            g1 -= r;
-            g2 += r * r;
-        }
-        if g1.abs() <= 0.05 * lam2 {
-            break;
-        }
-        if g1 > 0.0 {
-            hi = a;
-        } else {
-            lo = a;
-        }
-        let next = a - g1 / g2;
-        a = if next > lo && next < hi {
-            next
-        } else if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            2.0 * a
-        };
-    }
-    a
-}
-
-/// Normalises `phi`, places the centre at `t* phi` and evaluates the ball-form diagnostics there.
-fn finish(vs: &VersionSpace, phi: &[f64], steps: usize, converged: bool) -> Result<Centre> {
-    let k_rows = vs.rows() as f64;
-    let r2 = vs.radius * vs.radius;
-    let nrm = libm::sqrt(dot(phi, phi));
-    let phi: Vec<f64> = phi.iter().map(|v| v / nrm).collect();
-    let s = vs.slacks(&phi, 0);
-    check_interior(&s)?;
-    let asm = StructuredHessian::assemble(vs, &phi, &s, k_rows, true)?;
-    let g = &asm.gradient;
-    let hg = asm.hessian.solve(g);
-    let hp = asm.hessian.solve(&phi);
-    let k2 = k_rows * k_rows;
-    let (gg, gp, pp) = (dot(g, &hg), dot(g, &hp), dot(&phi, &hp));
-    let ball2 = gg - k2 * gp * gp / (1.0 + k2 * pp);
-    let c = (k_rows + 2.0) / (k_rows * r2);
-    let t = vs.radius * libm::sqrt(k_rows / (k_rows + 2.0));
-    Ok(Centre {
-        theta: phi.iter().map(|v| t * v).collect(),
-        t,
-        rows: vs.rows(),
-        newton_steps: steps,
-        decrement: libm::sqrt(gg.max(0.0)),
-        ball_decrement: libm::sqrt(ball2.max(0.0)),
-        log_det: vs.dim() as f64 * libm::log(c) + asm.hessian.log_det() + libm::log(1.0 + k2 * pp),
-        converged,
+    Ok(NewtonRun {
         phi,
+        steps,
+        converged,
     })
+}
+
+impl NewtonRun {
+    /// The unit direction `phi / ||phi||` of the last iterate.
+    pub(crate) fn unit_direction(&self) -> Vec<f64> {
+        let nrm = libm::sqrt(dot(&self.phi, &self.phi));
+        self.phi.iter().map(|v| v / nrm).collect()
+    }
+
+    /// The centre `t* phi`, `t* = R sqrt(K / (K + 2))`, for the unit direction `phi` (from
+    /// [`Self::unit_direction`]) of a ball of radius `radius` cut by `rows` rows (`K`), with the
+    /// ball-form diagnostics of the module docs, from `g = grad G(phi)`, `solve` (applies
+    /// `hess G(phi)^-1`) and `hess_log_det = log det hess G(phi)`: the decrement
+    /// `sqrt(g^T hess G^-1 g)`, `lambda_F^2 = g^T (hess G + K^2 phi phi^T)^-1 g` (Sherman-Morrison)
+    /// and `log det hess F = dim log c + log det hess G + log(1 + K^2 phi^T hess G^-1 phi)`,
+    /// `c = (K + 2) / (K R^2)`.
+    pub(crate) fn centre(
+        self,
+        phi: Vec<f64>,
+        g: &[f64],
+        solve: impl Fn(&[f64]) -> Vec<f64>,
+        hess_log_det: f64,
+        radius: f64,
+        rows: usize,
+    ) -> Centre {
+        let k_rows = rows as f64;
+        let r2 = radius * radius;
+        let hg = solve(g);
+        let hp = solve(&phi);
+        let k2 = k_rows * k_rows;
+        let (gg, gp, pp) = (dot(g, &hg), dot(g, &hp), dot(&phi, &hp));
+        let ball2 = gg - k2 * gp * gp / (1.0 + k2 * pp);
+        let c = (k_rows + 2.0) / (k_rows * r2);
+        let t = radius * libm::sqrt(k_rows / (k_rows + 2.0));
+        Centre {
+            theta: phi.iter().map(|v| t * v).collect(),
+            t,
+            rows,
+            newton_steps: self.steps,
+            decrement: libm::sqrt(gg.max(0.0)),
+            ball_decrement: libm::sqrt(ball2.max(0.0)),
+            log_det: phi.len() as f64 * libm::log(c) + hess_log_det + libm::log(1.0 + k2 * pp),
+            converged: self.converged,
+            phi,
+        }
+    }
+}
+
+/// Normalises the last iterate, places the centre at `t* phi` and evaluates the ball-form
+/// diagnostics there ([`NewtonRun::centre`]).
+fn finish(vs: &VersionSpace, run: NewtonRun) -> Result<Centre> {
+    let phi = run.unit_direction();
+    let s = vs.slacks(&phi, 0);
+    check_interior(&s, WHAT)?;
+    let asm = StructuredHessian::assemble(vs, &phi, &s, vs.rows() as f64, true)?;
+    let (g, hess) = (&asm.gradient, &asm.hessian);
+    Ok(run.centre(
+        phi,
+        g,
+        |r| hess.solve(r),
+        hess.log_det(),
+        vs.radius,
+        vs.rows(),
+    ))
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! Small dense Cholesky kernels in plain loops (bit-portable: no FMA kernels, fixed summation
-//! order), used for the `d x d` Hessian blocks and the `K_pred x K_pred` capacitance matrix.
+//! order), used for the `d x d` Hessian blocks and the `K_pred x K_pred` capacitance matrix, and
+//! the ridge-regularised Gram solves of the feasible starts ([`ridge_solve`]).
+
+use std::ops::ControlFlow;
 
 /// Factors the symmetric positive definite `n x n` matrix `a` (row-major, lower triangle read) in
 /// place into its lower Cholesky factor `L` (`a = L L^T`; the strict upper triangle is zeroed).
@@ -50,6 +53,37 @@ pub fn cholesky_solve(l: &[f64], n: usize, b: &mut [f64]) {
 /// `log det(L L^T) = 2 sum_i log L_ii` for a Cholesky factor.
 pub fn cholesky_log_det(l: &[f64], n: usize) -> f64 {
     (0..n).fold(0.0, |s, i| s + 2.0 * libm::log(l[i * n + i]))
+}
+
+/// Solves the ridge-regularised Gram system `(G + rel sigma I) alpha = rhs` for the symmetric
+/// positive semidefinite `kp x kp` matrix `G = gram` (row-major), `sigma = trace(G) / kp` its mean
+/// diagonal (the ridge's scale), at each level `rel` of `ridges` in turn: a level at which
+/// [`cholesky_in_place`] fails is skipped, and every solution `alpha` is handed to `accept`, which
+/// breaks with the caller's result or continues to the next level. Returns the first break's
+/// value, or `None` once the levels are spent.
+pub fn ridge_solve<B>(
+    gram: &[f64],
+    kp: usize,
+    rhs: &[f64],
+    ridges: &[f64],
+    mut accept: impl FnMut(Vec<f64>) -> ControlFlow<B>,
+) -> Option<B> {
+    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
+    for &rel in ridges {
+        let mut l = gram.to_vec();
+        for k in 0..kp {
+            l[k * kp + k] += rel * scale;
+        }
+        if !cholesky_in_place(&mut l, kp) {
+            continue;
+        }
+        let mut alpha = rhs.to_vec();
+        cholesky_solve(&l, kp, &mut alpha);
+        if let ControlFlow::Break(b) = accept(alpha) {
+            return Some(b);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! for distinct points) makes every prediction row `y_k f_k = 1 > 0`. [`warm_start`] then moves from
 //! the previous centre towards this point just far enough past the new rows' boundaries.
 
-use super::dense::{cholesky_in_place, cholesky_solve};
+use std::ops::ControlFlow;
+
+use super::dense::ridge_solve;
 use super::patterns::Patterns;
 use super::version_space::VersionSpace;
 use crate::error::{Error, Result};
@@ -42,18 +44,8 @@ pub fn gate_network(vs: &VersionSpace, patterns: &Patterns) -> Result<Vec<f64>> 
             gram[l * kp + k] = v;
         }
     }
-    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
     let mut last_err = None;
-    for rel in [1e-12, 1e-9, 1e-6, 1e-3] {
-        let mut l = gram.clone();
-        for k in 0..kp {
-            l[k * kp + k] += rel * scale;
-        }
-        if !cholesky_in_place(&mut l, kp) {
-            continue;
-        }
-        let mut alpha = vs.labels.clone();
-        cholesky_solve(&l, kp, &mut alpha);
+    let found = ridge_solve(&gram, kp, &vs.labels, &[1e-12, 1e-9, 1e-6, 1e-3], |alpha| {
         let mut w = vec![0.0; m];
         for k in 0..kp {
             for j in 0..m {
@@ -79,9 +71,13 @@ pub fn gate_network(vs: &VersionSpace, patterns: &Patterns) -> Result<Vec<f64>> 
         if min > 0.0 {
             let nrm = libm::sqrt(dot(&p, &p));
             p.iter_mut().for_each(|v| *v /= nrm);
-            return Ok(p);
+            return ControlFlow::Break(p);
         }
         last_err = Some(min);
+        ControlFlow::Continue(())
+    });
+    if let Some(p) = found {
+        return Ok(p);
     }
     Err(Error::Numerical {
         what: "finding a strictly feasible network for the cuts".into(),

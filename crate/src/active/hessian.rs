@@ -233,9 +233,10 @@ type ChunkSums = Option<(Vec<f64>, f64)>;
 impl<'a> StructuredHessian<'a> {
     /// Assembles and factors `hess G` and `grad G` at `phi` (length `2dm`) for the cuts of `vs`,
     /// with `k_rows` = number of rows `K` (the weight of `||phi||^2 / 2`). `s` are the slacks of
-    /// all rows at `phi` (from [`VersionSpace::slacks`]); all must be positive. `with_log_det` also sums `log det hess G` (otherwise
-    /// [`Self::log_det`] is the capacitance part only). Errors if a block or `C` is not positive
-    /// definite.
+    /// all rows at `phi` (from [`VersionSpace::slacks`]); all must be positive. `with_log_det` also
+    /// sums `log det hess G` (otherwise [`Self::log_det`] is the capacitance part only). Errors as
+    /// [`Self::assemble_parts`] (which checks `d` and that there are cuts) and if a block or `C` is
+    /// not positive definite.
     pub fn assemble(
         vs: &'a VersionSpace,
         phi: &[f64],
@@ -243,17 +244,9 @@ impl<'a> StructuredHessian<'a> {
         k_rows: f64,
         with_log_det: bool,
     ) -> Result<Assembled<'a>> {
-        let (d, nb, kp) = (vs.d, vs.blocks(), vs.cuts());
-        if !(1..=MAX_D).contains(&d) {
-            return Err(Error::out_of_range("input dimension + 1", d, 1, MAX_D));
-        }
-        if kp == 0 || nb == 0 {
-            return Err(Error::Numerical {
-                what: "assembling the centring Hessian".into(),
-                reason: "there are no cuts (the centre of the bare ball is 0)".into(),
-            });
-        }
-        let w: Vec<f64> = (0..kp).map(|k| vs.labels[k] / s[vs.row_of(k)]).collect();
+        let w: Vec<f64> = (0..vs.cuts())
+            .map(|k| vs.labels[k] / s[vs.row_of(k)])
+            .collect();
         Self::assemble_parts(vs, phi, s, &w, &w, k_rows, k_rows, with_log_det)
     }
 

@@ -4,7 +4,8 @@
 //! - [`pool`]: the pool with its bias column; [`patterns`]: sampled activation patterns.
 //! - [`version_space`]: parameters, cuts (Theorem 4.1), predictions.
 //! - [`centre`]: the analytic centre by homogeneity; [`hessian`]: its structured Newton solves;
-//!   [`feasible`]: strictly feasible starts; [`dense`]: small Cholesky kernels.
+//!   [`line_search`]: the line searches of the centring Newton methods; [`feasible`]: strictly
+//!   feasible starts; [`dense`]: small Cholesky kernels and the ridge-regularised Gram solve.
 //! - [`query`]: query rules; [`synthesis`]: queries synthesised off the pool; [`config`]: the
 //!   settings; [`experiment`]: a run, its snapshots and report; [`run_json`]: config JSON in,
 //!   report JSON out.
@@ -45,6 +46,7 @@ pub mod feasible;
 pub mod final_solve;
 pub mod fista;
 pub mod hessian;
+pub mod line_search;
 pub mod oracle;
 pub mod patterns;
 pub mod pool;

@@ -40,9 +40,12 @@
 //! Newton on `F` from there: damped steps `1 / (1 + lambda)` while the decrement `lambda > 1/4`
 //! (which keep a self-concordant barrier's iterate inside its domain), full steps below.
 
+use std::ops::ControlFlow;
+
 use super::centre::{Centre, NewtonOptions};
-use super::dense::{cholesky_in_place, cholesky_solve};
+use super::dense::ridge_solve;
 use super::hessian::StructuredHessian;
+use super::line_search::{barrier_derivatives, max_step, safeguarded_newton_1d};
 use super::patterns::Patterns;
 use super::version_space::VersionSpace;
 use crate::error::{Error, Result};
@@ -214,50 +217,14 @@ impl Tube<'_> {
 }
 
 /// Approximately minimises, over `0 < a < a_max`, `h(a) = -sum_i log(v_i + a dv_i) + q(a)` where
-/// `quad(a)` gives `(q'(a), q''(a))` of a convex smooth term, by safeguarded Newton on `h'` from
-/// `a = min(1, a_max / 2)`, until `|h'(a)| <= 1e-3 |h'(0)|` or 30 iterations. `h` is convex, so
-/// the result lowers `h` whenever it lies on the near side of the minimiser or just past it.
+/// `quad(a)` gives `(q'(a), q''(a))` of a convex smooth term, by safeguarded Newton on `h'`
+/// ([`safeguarded_newton_1d`]) from `a = min(1, a_max / 2)`, until `|h'(a)| <= 1e-3 |h'(0)|` or
+/// 30 iterations. `h` is convex, so the result lowers `h` whenever it lies on the near side of the
+/// minimiser or just past it.
 fn line_min(v: &[f64], dv: &[f64], quad: &dyn Fn(f64) -> (f64, f64), a_max: f64) -> f64 {
-    let deriv = |a: f64| {
-        let (mut g1, mut g2) = quad(a);
-        for (s, d) in v.iter().zip(dv) {
-            let r = d / (s + a * d);
-            g1 -= r;
-            g2 += r * r;
-        }
-        (g1, g2)
-    };
+    let deriv = |a: f64| barrier_derivatives(v, dv, quad(a), a);
     let g0 = deriv(0.0).0.abs();
-    let (mut lo, mut hi) = (0.0, a_max);
-    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
-    for _ in 0..30 {
-        let (g1, g2) = deriv(a);
-        if g1.abs() <= 1e-3 * g0 {
-            break;
-        }
-        if g1 > 0.0 {
-            hi = a;
-        } else {
-            lo = a;
-        }
-        let next = a - g1 / g2;
-        a = if next > lo && next < hi {
-            next
-        } else if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            2.0 * a
-        };
-    }
-    a
-}
-
-/// The largest step `a` keeping every `v_i + a dv_i` positive (`+inf` if none decreases).
-fn max_step(v: &[f64], dv: &[f64]) -> f64 {
-    v.iter()
-        .zip(dv)
-        .filter(|(_, d)| **d < 0.0)
-        .fold(f64::INFINITY, |a, (s, d)| a.min(-s / d))
+    safeguarded_newton_1d(a_max, 30, deriv, |g1| g1.abs() <= 1e-3 * g0)
 }
 
 /// The weight of the gate interpolant's inactive half, relative to the rms of `w` (step 1).
@@ -293,18 +260,9 @@ pub fn gate_interpolant(tube: &Tube, patterns: &Patterns) -> Result<Vec<f64>> {
             gram[l * kp + k] = v;
         }
     }
-    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
     let mut worst = f64::NAN;
-    for rel in [1e-14, 1e-12, 1e-10, 1e-8] {
-        let mut l = gram.clone();
-        for k in 0..kp {
-            l[k * kp + k] += rel * scale;
-        }
-        if !cholesky_in_place(&mut l, kp) {
-            continue;
-        }
-        let mut alpha = tube.targets.to_vec();
-        cholesky_solve(&l, kp, &mut alpha);
+    let ridges = [1e-14, 1e-12, 1e-10, 1e-8];
+    let found = ridge_solve(&gram, kp, tube.targets, &ridges, |alpha| {
         let mut w = vec![0.0; m];
         for k in 0..kp {
             for j in 0..m {
@@ -326,8 +284,12 @@ pub fn gate_interpolant(tube: &Tube, patterns: &Patterns) -> Result<Vec<f64>> {
             (0..kp).all(|k| rows.upper[k] >= 0.5 * tube.tau && rows.lower[k] >= 0.5 * tube.tau);
         worst = rows.min_without_ball(vs);
         if fit && worst > 0.0 {
-            return Ok(p);
+            return ControlFlow::Break(p);
         }
+        ControlFlow::Continue(())
+    });
+    if let Some(p) = found {
+        return Ok(p);
     }
     Err(Error::Numerical {
         what: "finding a network that fits the regression cuts".into(),

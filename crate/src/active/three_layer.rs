@@ -42,13 +42,14 @@
 //! `K_pred x K_pred` factorisations; no `4 m2 m1 d`-sized matrix is ever formed.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::centre::{Centre, NewtonOptions};
+use super::centre::{Centre, NewtonOptions, NewtonRun, check_interior, damped_newton};
 use super::config::QueryRule;
-use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve};
+use super::dense::{cholesky_in_place, cholesky_log_det, cholesky_solve, ridge_solve};
 use super::experiment::StopReason;
 use super::hessian::parallel;
 use super::pool::Pool;
@@ -1047,46 +1048,49 @@ pub fn gate_network(space: &Space, pool: &Pool, patterns: &Patterns3) -> Result<
             gram[k2 * kp + k] = v;
         }
     }
-    let scale = (0..kp).fold(0.0, |s, k| s + gram[k * kp + k]) / kp.max(1) as f64;
     let mut last = None;
-    for rel in [1e-12, 1e-9, 1e-6, 1e-3] {
-        let mut l = gram.clone();
-        for k in 0..kp {
-            l[k * kp + k] += rel * scale;
-        }
-        if !cholesky_in_place(&mut l, kp) {
-            continue;
-        }
-        let mut alpha = space.labels.clone();
-        cholesky_solve(&l, kp, &mut alpha);
-        let mut v = vec![0.0; m2 * m1 * d];
-        for (k, &a) in alpha.iter().enumerate() {
-            let (x, q, dm) = (space.x(k), space.inner_mask(k), space.outer_mask(k));
-            for (l, &dl) in dm.iter().enumerate() {
-                if dl == 0.0 {
-                    continue;
-                }
-                for (j, &qj) in q.iter().enumerate() {
-                    if qj != 0.0 {
-                        let at = (l * m1 + j) * d;
-                        for r in 0..d {
-                            v[at + r] += a * x[r];
+    let found = ridge_solve(
+        &gram,
+        kp,
+        &space.labels,
+        &[1e-12, 1e-9, 1e-6, 1e-3],
+        |alpha| {
+            let mut v = vec![0.0; m2 * m1 * d];
+            for (k, &a) in alpha.iter().enumerate() {
+                let (x, q, dm) = (space.x(k), space.inner_mask(k), space.outer_mask(k));
+                for (l, &dl) in dm.iter().enumerate() {
+                    if dl == 0.0 {
+                        continue;
+                    }
+                    for (j, &qj) in q.iter().enumerate() {
+                        if qj != 0.0 {
+                            let at = (l * m1 + j) * d;
+                            for r in 0..d {
+                                v[at + r] += a * x[r];
+                            }
                         }
                     }
                 }
             }
-        }
-        let mut p = network_from_readout(pool, patterns, &space.points, &v)?;
-        let min = space
-            .slacks(&p, 0)
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
-        if min > 0.0 {
-            let nrm = libm::sqrt(dot(&p, &p));
-            p.iter_mut().for_each(|v| *v /= nrm);
-            return Ok(p);
-        }
-        last = Some(min);
+            let mut p = match network_from_readout(pool, patterns, &space.points, &v) {
+                Ok(p) => p,
+                Err(e) => return ControlFlow::Break(Err(e)),
+            };
+            let min = space
+                .slacks(&p, 0)
+                .into_iter()
+                .fold(f64::INFINITY, f64::min);
+            if min > 0.0 {
+                let nrm = libm::sqrt(dot(&p, &p));
+                p.iter_mut().for_each(|v| *v /= nrm);
+                return ControlFlow::Break(Ok(p));
+            }
+            last = Some(min);
+            ControlFlow::Continue(())
+        },
+    );
+    if let Some(found) = found {
+        return found;
     }
     Err(Error::Numerical {
         what: "finding a strictly feasible three-layer network for the cuts".into(),
@@ -1125,163 +1129,58 @@ pub fn warm_start(space: &Space, prev: Option<&[f64]>, first_new: usize, p: &[f6
 
 /// The centre of the bare ball: `theta = 0`, `hess F = (2 / R^2) I`.
 pub fn centre_of_ball(space: &Space) -> Centre {
-    let n = space.dim();
-    Centre {
-        theta: vec![0.0; n],
-        phi: vec![0.0; n],
-        t: 0.0,
-        rows: 0,
-        newton_steps: 0,
-        decrement: 0.0,
-        ball_decrement: 0.0,
-        log_det: n as f64 * libm::log(2.0 / (space.radius * space.radius)),
-        converged: true,
-    }
+    Centre::of_bare_ball(space.dim(), space.radius)
 }
 
-/// Errors unless every slack is positive and finite.
-fn check_interior(s: &[f64]) -> Result<()> {
-    match s.iter().position(|v| !(*v > 0.0 && v.is_finite())) {
-        None => Ok(()),
-        Some(r) => Err(Error::Numerical {
-            what: "three-layer analytic centre".into(),
-            reason: format!(
-                "the iterate left the version space (row {r}, slack {})",
-                s[r]
-            ),
-        }),
-    }
-}
+/// What [`check_interior`] calls the three-layer centring.
+const WHAT: &str = "three-layer analytic centre";
 
 /// The analytic centre of `space` (at least one cut) by damped Newton on
 /// `G(phi) = -sum_r log s_r(phi) + (K/2) ||phi||^2` from the strictly feasible `start`, then
 /// `theta* = t* phi*/||phi*||` with `t* = R sqrt(K / (K + 2))` (as [`super::centre::analytic_centre`]
-/// for two layers). While the decrement `lambda >= 1/4` the step is found by a safeguarded line
-/// search on `G` inside the cone; below it full steps (capped at 99 % of the way to the boundary).
-/// The diagnostics (`ball_decrement`, `log_det`) are those of the ball-form barrier at `theta*`.
+/// for two layers, with the same Newton method, `centre::damped_newton`). While the decrement
+/// `lambda >= 1/4` the step is found by a safeguarded line search on `G` inside the cone; below it
+/// full steps (capped at 99 % of the way to the boundary). The diagnostics (`ball_decrement`,
+/// `log_det`) are those of the ball-form barrier at `theta*`.
 pub fn analytic_centre(space: &Space, start: &[f64], opts: &NewtonOptions) -> Result<Centre> {
     if space.cuts() == 0 {
         return Ok(centre_of_ball(space));
     }
     let k_rows = space.rows() as f64;
-    let mut phi = start.to_vec();
-    let mut s = space.slacks(&phi, 0);
-    let (mut steps, mut prev_lam, mut converged) = (0, f64::INFINITY, false);
-    loop {
-        check_interior(&s)?;
-        let asm = StructuredHessian3::assemble(space, &phi, &s, k_rows)?;
-        let mut delta = asm.hessian.solve(&asm.gradient);
-        delta.iter_mut().for_each(|v| *v = -*v);
-        let lam2 = -dot(&asm.gradient, &delta);
-        let lam = libm::sqrt(lam2.max(0.0));
-        if lam <= opts.tol {
-            converged = true;
-            break;
-        }
-        if steps >= opts.max_steps || (lam < 1e-6 && lam > 0.5 * prev_lam) {
-            break;
-        }
-        prev_lam = lam;
-        let ds = space.slacks(&delta, 0);
-        let alpha_max = s
-            .iter()
-            .zip(&ds)
-            .filter(|(_, d)| **d < 0.0)
-            .fold(f64::INFINITY, |a, (s, d)| a.min(-s / d));
-        let alpha = if lam >= 0.25 {
-            line_search(&s, &ds, k_rows, &phi, &delta, lam2, alpha_max)
-        } else if alpha_max > 1.0 {
-            1.0
-        } else {
-            0.99 * alpha_max
-        };
-        for (p, d) in phi.iter_mut().zip(&delta) {
-            *p += alpha * d;
-        }
-        for (v, d) in s.iter_mut().zip(&ds) {
-            *v += alpha * d;
-        }
-        steps += 1;
-    }
-    finish(space, &phi, steps, converged)
+    let run = damped_newton(
+        start,
+        k_rows,
+        opts,
+        |v| space.slacks(v, 0),
+        |phi, s| {
+            check_interior(s, WHAT)?;
+            let asm = StructuredHessian3::assemble(space, phi, s, k_rows)?;
+            let step = asm.hessian.solve(&asm.gradient);
+            Ok((asm.gradient, step))
+        },
+    )?;
+    finish(space, run)
 }
 
-/// Minimises `G(phi + a delta)` over `0 < a < a_max` approximately by safeguarded Newton on
-/// `g'(a) = -sum_r ds_r / (s_r + a ds_r) + K (phi.delta + a ||delta||^2)`, from
-/// `a = min(1, a_max / 2)`, until `|g'(a)| <= lambda^2 / 20` or 3 iterations; `g` is convex, so
-/// every returned `a` lowers `G`.
-fn line_search(
-    s: &[f64],
-    ds: &[f64],
-    k_rows: f64,
-    phi: &[f64],
-    delta: &[f64],
-    lam2: f64,
-    a_max: f64,
-) -> f64 {
-    let (pd, dd) = (dot(phi, delta), dot(delta, delta));
-    let (mut lo, mut hi) = (0.0, a_max);
-    let mut a = if a_max > 2.0 { 1.0 } else { 0.5 * a_max };
-    for _ in 0..3 {
-        let (mut g1, mut g2) = (k_rows * (pd + a * dd), k_rows * dd);
-        for (s, d) in s.iter().zip(ds) {
-            let r = d / (s + a * d);
-            g1 -= r;
-            g2 += r * r;
-        }
-        if g1.abs() <= 0.05 * lam2 {
-            break;
-        }
-        if g1 > 0.0 {
-            hi = a;
-        } else {
-            lo = a;
-        }
-        let next = a - g1 / g2;
-        a = if next > lo && next < hi {
-            next
-        } else if hi.is_finite() {
-            0.5 * (lo + hi)
-        } else {
-            2.0 * a
-        };
-    }
-    a
-}
-
-/// Normalises `phi`, places the centre at `t* phi` and evaluates the ball-form diagnostics: with
-/// `g = grad G(phi*)`, `lambda_F^2 = g^T (hess G + K^2 phi phi^T)^-1 g` (Sherman-Morrison) and
+/// Normalises the last iterate, places the centre at `t* phi` and evaluates the ball-form
+/// diagnostics there ([`NewtonRun::centre`]: with `g = grad G(phi*)`,
+/// `lambda_F^2 = g^T (hess G + K^2 phi phi^T)^-1 g` (Sherman-Morrison) and
 /// `log det hess F = dim log c + log det hess G + log(1 + K^2 phi^T hess G^-1 phi)`,
-/// `c = (K + 2) / (K R^2)` (see [`super::centre`]).
-fn finish(space: &Space, phi: &[f64], steps: usize, converged: bool) -> Result<Centre> {
-    let k_rows = space.rows() as f64;
-    let r2 = space.radius * space.radius;
-    let nrm = libm::sqrt(dot(phi, phi));
-    let phi: Vec<f64> = phi.iter().map(|v| v / nrm).collect();
+/// `c = (K + 2) / (K R^2)`; see [`super::centre`]).
+fn finish(space: &Space, run: NewtonRun) -> Result<Centre> {
+    let phi = run.unit_direction();
     let s = space.slacks(&phi, 0);
-    check_interior(&s)?;
-    let asm = StructuredHessian3::assemble(space, &phi, &s, k_rows)?;
-    let g = &asm.gradient;
-    let hg = asm.hessian.solve(g);
-    let hp = asm.hessian.solve(&phi);
-    let k2 = k_rows * k_rows;
-    let (gg, gp, pp) = (dot(g, &hg), dot(g, &hp), dot(&phi, &hp));
-    let ball2 = gg - k2 * gp * gp / (1.0 + k2 * pp);
-    let c = (k_rows + 2.0) / (k_rows * r2);
-    let t = space.radius * libm::sqrt(k_rows / (k_rows + 2.0));
-    Ok(Centre {
-        theta: phi.iter().map(|v| t * v).collect(),
-        t,
-        rows: space.rows(),
-        newton_steps: steps,
-        decrement: libm::sqrt(gg.max(0.0)),
-        ball_decrement: libm::sqrt(ball2.max(0.0)),
-        log_det: space.dim() as f64 * libm::log(c)
-            + asm.hessian.log_det()
-            + libm::log(1.0 + k2 * pp),
-        converged,
+    check_interior(&s, WHAT)?;
+    let asm = StructuredHessian3::assemble(space, &phi, &s, space.rows() as f64)?;
+    let (g, hess) = (&asm.gradient, &asm.hessian);
+    Ok(run.centre(
         phi,
-    })
+        g,
+        |r| hess.solve(r),
+        hess.log_det(),
+        space.radius,
+        space.rows(),
+    ))
 }
 
 /// One revealed label of a three-layer run.
