@@ -103,11 +103,22 @@ pub fn warm_start(
     let Some(prev) = prev else {
         return p.to_vec();
     };
-    let r_old = vs.slacks(prev, first_new);
-    let r_p = vs.slacks(p, first_new);
+    blend_start(
+        prev,
+        p,
+        &vs.slacks(prev, first_new),
+        &vs.slacks(p, first_new),
+    )
+}
+
+/// The blend of [`warm_start`], given the new rows' values `r_old` at `prev` and `r_p` at `p`:
+/// `(1 - tau) prev + tau p` normalised to unit length, `tau = tau0 + MARGIN (1 - tau0)`, `tau0` the
+/// smallest `tau` at which every new row is non-negative. Shared by every version space whose rows
+/// are linear in the parameters (two and three layers).
+pub fn blend_start(prev: &[f64], p: &[f64], r_old: &[f64], r_p: &[f64]) -> Vec<f64> {
     let tau0 = r_old
         .iter()
-        .zip(&r_p)
+        .zip(r_p)
         .filter(|(o, _)| **o <= 0.0)
         .fold(0.0f64, |t, (o, n)| t.max(-o / (n - o)));
     let tau = tau0 + MARGIN * (1.0 - tau0);

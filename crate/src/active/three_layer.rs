@@ -1103,28 +1103,18 @@ pub fn gate_network(space: &Space, pool: &Pool, patterns: &Patterns3) -> Result<
 
 /// A strictly feasible start after the cuts from `first_new` on were added: the point
 /// `(1 - tau) prev + tau p`, `tau = tau0 + (1 - tau0) / 2` with `tau0` the smallest `tau` at which
-/// every new row is non-negative, normalised (as [`super::feasible::warm_start`]). `prev = None`
+/// every new row is non-negative, normalised ([`super::feasible::blend_start`]). `prev = None`
 /// gives `p`.
 pub fn warm_start(space: &Space, prev: Option<&[f64]>, first_new: usize, p: &[f64]) -> Vec<f64> {
     let Some(prev) = prev else {
         return p.to_vec();
     };
-    let r_old = space.slacks(prev, first_new);
-    let r_p = space.slacks(p, first_new);
-    let tau0 = r_old
-        .iter()
-        .zip(&r_p)
-        .filter(|(o, _)| **o <= 0.0)
-        .fold(0.0f64, |t, (o, n)| t.max(-o / (n - o)));
-    let tau = tau0 + 0.5 * (1.0 - tau0);
-    let mut phi: Vec<f64> = prev
-        .iter()
-        .zip(p)
-        .map(|(a, b)| (1.0 - tau) * a + tau * b)
-        .collect();
-    let nrm = libm::sqrt(dot(&phi, &phi));
-    phi.iter_mut().for_each(|v| *v /= nrm);
-    phi
+    super::feasible::blend_start(
+        prev,
+        p,
+        &space.slacks(prev, first_new),
+        &space.slacks(p, first_new),
+    )
 }
 
 /// The centre of the bare ball: `theta = 0`, `hess F = (2 / R^2) I`.
